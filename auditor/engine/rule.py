@@ -1,0 +1,199 @@
+"""What a rule is, and what it produces: findings and passes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import ClassVar, Iterator, Union
+
+from ..model.types import AppModel, Location
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls(text.lower())
+        except ValueError:
+            raise ValueError(f"unknown severity {text!r}; expected one of {', '.join(s.value for s in cls)}") from None
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+
+
+class Category(str, Enum):
+    ARCHITECTURE = "Architecture"
+    SECURITY = "Security"
+    RELIABILITY = "Reliability"
+    SCALABILITY = "Scalability"
+    MONITORING = "Monitoring"
+    DOCUMENTATION = "Documentation"
+
+
+class Confidence(str, Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    slug: str
+    severity: Severity
+    category: Category
+    message: str
+    location: Location
+    anchor: str  # what the finding is about, stable across unrelated edits
+    fix: str = ""
+    references: tuple[str, ...] = ()
+    confidence: Confidence = Confidence.HIGH
+    related: tuple[Location, ...] = ()
+    # Filled in by the engine:
+    snippet: str = ""
+    fingerprint: str = ""
+    suppressed: bool = False
+    suppression: str | None = None  # "inline", "config", "baseline"
+    suppression_reason: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.location.path
+
+    @property
+    def line(self) -> int:
+        return self.location.span.line
+
+
+@dataclass(frozen=True)
+class Pass:
+    """A rule that applied and found the service doing the right thing."""
+
+    code: str
+    slug: str
+    category: Category
+    evidence: str
+    location: Location | None = None
+
+
+Result = Union[Finding, Pass]
+
+REQUIRED_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References")
+_EFFORT = re.compile(r"^(\d+(?:\.\d+)?)(m|h|d)$")
+
+
+class Rule:
+    """Base class. Subclasses set the metadata and implement `check`.
+
+    The class docstring is the rule's documentation, in the sections of
+    `REQUIRED_SECTIONS`; it feeds `auditor explain`, reports and SARIF help.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]  # the kebab-case slug
+    title: ClassVar[str]  # one line, shown as the finding's heading
+    category: ClassVar[Category]
+    severity: ClassVar[Severity]
+    confidence: ClassVar[Confidence] = Confidence.HIGH
+    effort: ClassVar[str]  # time to fix: "30m", "4h", "1d"
+    fix: ClassVar[str]  # the fix in one or two sentences
+    references: ClassVar[tuple[str, ...]] = ()  # "CWE-306", "OWASP-API2:2023", URLs
+    old_codes: ClassVar[tuple[str, ...]] = ()
+    plugin: ClassVar[str | None] = None  # the distribution a third-party rule comes from
+
+    def check(self, model: AppModel) -> Iterator[Result]:
+        raise NotImplementedError
+
+    # --- helpers for subclasses ------------------------------------------
+
+    def finding(
+        self,
+        location: Location,
+        message: str,
+        *,
+        anchor: str,
+        severity: Severity | None = None,
+        related: tuple[Location, ...] = (),
+        confidence: Confidence | None = None,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            slug=self.name,
+            severity=severity or self.severity,
+            category=self.category,
+            message=message,
+            location=location,
+            anchor=anchor,
+            fix=self.fix,
+            references=self.references,
+            confidence=confidence or self.confidence,
+            related=related,
+        )
+
+    def passed(self, evidence: str, location: Location | None = None) -> Pass:
+        return Pass(self.code, self.name, self.category, evidence, location)
+
+    # --- documentation ---------------------------------------------------
+
+    @classmethod
+    def doc(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def section(cls, heading: str) -> str:
+        doc = cls.doc()
+        marker = f"## {heading}"
+        start = doc.find(marker)
+        if start < 0:
+            return ""
+        rest = doc[start + len(marker) :]
+        end = rest.find("\n## ")
+        return (rest if end < 0 else rest[:end]).strip()
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.section("What it does").split("\n\n")[0].replace("\n", " ")
+
+    @classmethod
+    def effort_minutes(cls) -> int:
+        match = _EFFORT.match(cls.effort)
+        if not match:
+            return 0
+        number, unit = float(match.group(1)), match.group(2)
+        return int(number * {"m": 1, "h": 60, "d": 480}[unit])
+
+    @classmethod
+    def problems(cls) -> list[str]:
+        """What is missing for the rule to be registered."""
+        out = []
+        for attr in ("code", "name", "title", "category", "severity", "effort", "fix"):
+            if not getattr(cls, attr, None):
+                out.append(f"missing {attr}")
+        doc = cls.doc()
+        out.extend(f"docs lack section {s!r}" for s in REQUIRED_SECTIONS if s not in doc)
+        if getattr(cls, "effort", None) and not _EFFORT.match(cls.effort):
+            out.append(f"effort {cls.effort!r} is not like '30m', '4h' or '1d'")
+        if getattr(cls, "code", None) and not re.fullmatch(r"[A-Z]{2,5}\d{3}", cls.code):
+            out.append(f"code {cls.code!r} is not like 'SEC001'")
+        if getattr(cls, "name", None) and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", cls.name):
+            out.append(f"slug {cls.name!r} is not kebab-case")
+        return out
+
+
+@dataclass
+class RuleOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    passes: list[Pass] = field(default_factory=list)

@@ -1,0 +1,221 @@
+"""The framework-neutral application model the rules read.
+
+Adapters (one per framework) build it from the per-file facts; it holds no
+libcst node, only facts with locations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..parsing.facts import CallExpr, Expr, FunctionFacts, ModuleFacts, Span
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    span: Span
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.span.line}"
+
+
+@dataclass(frozen=True)
+class Value:
+    """What an expression evaluates to, as far as the source tells.
+
+    `known` is False when the value comes from somewhere we cannot read
+    (the environment, a call result). `origin` says where it came from, for
+    messages: "settings default Settings.cors_origins (app/config.py:9)".
+    """
+
+    known: bool
+    value: Any = None
+    origin: str | None = None
+    location: Location | None = None
+    settings_field: str | None = None  # "Settings.cors_origins" when read from settings
+    text: str | None = None  # the source expression, for messages
+
+
+UNKNOWN = Value(False)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why the model believes something: text and where it was seen."""
+
+    text: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        return f"{self.text}, {self.location}" if self.location else self.text
+
+
+@dataclass(frozen=True)
+class DependencyUse:
+    target: str  # qualified name of the callable (function, class, instance)
+    level: str  # "app", "router", "include", "route", "param"
+    location: Location
+    scopes: tuple[str, ...] = ()
+    param: str | None = None  # the handler parameter it fills, for level "param"
+
+
+@dataclass(frozen=True)
+class RouteParam:
+    name: str
+    source: str  # "path", "query", "body", "header", "cookie", "form", "file", "dependency", "request", "other"
+    annotation: str | None
+    location: Location
+    model_fields: tuple[str, ...] = ()  # fields of a pydantic body model
+
+
+@dataclass(frozen=True)
+class AuthVerdict:
+    authenticated: bool
+    evidence: Evidence | None = None
+    level: str | None = None  # where the auth comes from: "app", "router", "include", "route", "param", "middleware"
+
+
+@dataclass(frozen=True)
+class Route:
+    app: str
+    methods: tuple[str, ...]
+    path: str
+    handler: str  # qualname
+    handler_location: Location
+    location: Location  # the route declaration (decorator or add_api_route call)
+    dependencies: tuple[DependencyUse, ...]
+    params: tuple[RouteParam, ...]
+    auth: AuthVerdict
+    is_webhook: bool
+    public_reason: str | None  # why the route is public on purpose, if it is
+    routers: tuple[str, ...] = ()  # the routers it passes through, innermost first
+
+
+@dataclass(frozen=True)
+class Middleware:
+    app: str
+    cls: str  # qualified class name, or the function for `@app.middleware("http")`
+    call: CallExpr | None
+    location: Location
+    kind: str = "class"  # "class" or "function"
+    authenticates: Evidence | None = None
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    app: str
+    location: Location
+    origins: Value
+    origin_regex: Value
+    credentials: Value
+    any_origin: bool
+    any_origin_reason: str | None
+    credentials_enabled: bool
+
+
+@dataclass(frozen=True)
+class Hook:
+    app: str
+    kind: str  # "lifespan", "startup", "shutdown", "signal"
+    function: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # what holds it: a qualified variable, `app.state.redis`, a getter function
+    kind: str  # "redis", "database", "http-client", "queue", "executor", "task", "supabase"
+    constructor: str
+    location: Location
+    managed: bool = False  # opened in a `with` block that closes it
+    released_by: Location | None = None
+
+
+@dataclass(frozen=True)
+class SettingsField:
+    cls: str
+    name: str
+    annotation: str | None
+    default: Value
+    required: bool
+    optional: bool  # `X | None` / Optional[X]
+    location: Location
+    env_name: str
+
+
+@dataclass(frozen=True)
+class PrivilegedClient:
+    location: Location
+    credential: str  # what makes it privileged: "settings field SUPABASE_SERVICE_ROLE_KEY"
+    owner: str  # the variable or getter that holds it
+    used_by_routes: tuple[str, ...] = ()  # "GET /agents" ...
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    module: ModuleFacts
+    facts: FunctionFacts
+
+    @property
+    def path(self) -> str:
+        return self.module.path
+
+    def at(self, span: Span) -> Location:
+        return Location(self.module.path, span)
+
+
+@dataclass(frozen=True)
+class App:
+    id: str  # qualified name of the variable holding it
+    framework: str
+    location: Location
+    call: CallExpr
+    module: str
+    title: str | None = None
+
+
+@dataclass
+class AppModel:
+    root: str
+    apps: list[App] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    middleware: list[Middleware] = field(default_factory=list)
+    cors: list[CorsPolicy] = field(default_factory=list)
+    hooks: list[Hook] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    settings: list[SettingsField] = field(default_factory=list)
+    privileged_clients: list[PrivilegedClient] = field(default_factory=list)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    modules: dict[str, ModuleFacts] = field(default_factory=dict)  # by path
+    files: int = 0
+    lines: int = 0
+    # Facts derived by the model that rules share
+    request_path_functions: frozenset[str] = frozenset()  # reachable from a route handler
+    tenant_names: frozenset[str] = frozenset()
+
+    def routes_of(self, app: App) -> list[Route]:
+        return [r for r in self.routes if r.app == app.id]
+
+    def function(self, qual: str) -> FunctionInfo | None:
+        return self.functions.get(qual)
+
+    def hooks_of(self, app: App) -> list[Hook]:
+        return [h for h in self.hooks if h.app == app.id]
+
+    def source_line(self, path: str, line: int) -> str:
+        module = self.modules.get(path)
+        if module is None or not (1 <= line <= len(module.source_lines)):
+            return ""
+        return module.source_lines[line - 1]
+
+
+def describe_expr(expr: Expr | None) -> str:
+    from ..parsing.facts import dotted
+
+    return dotted(expr) or type(expr).__name__ if expr is not None else "None"

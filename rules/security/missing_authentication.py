@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.model.types import AppModel
+
+
+class MissingAuthentication(Rule):
+    """
+    ## What it does
+    Finds route handlers that anyone can call: no authenticating dependency on
+    the route, its routers, their `include_router(...)` calls or the app, and
+    no authenticating middleware or decorator. A dependency counts when it does
+    authenticate — depends on a security scheme (`OAuth2PasswordBearer`,
+    `HTTPBearer`, `APIKeyHeader`...), verifies a credential, or rejects with
+    401/403 — not because of its name. Routes public by nature (health,
+    metrics, docs, login, OAuth callbacks), webhook receivers (judged by
+    SEC006-SEC009) and routes listed in `public-routes` are exempt.
+
+    ## Why is this bad?
+    An endpoint without authentication serves anyone on the internet: they can
+    list other customers' data, create and delete records, and drive the
+    integrations the service holds credentials for. Scanners find such
+    endpoints within hours of a deploy.
+
+    ## Example
+    ```python
+    @router.get("/agents")
+    async def list_agents(org_id: UUID, db: Client = Depends(get_db)):
+        return await repo.list_agents(db, org_id)
+    ```
+
+    ## Use instead
+    ```python
+    bearer = HTTPBearer()
+
+    async def current_user(creds: HTTPAuthorizationCredentials = Depends(bearer)) -> User:
+        try:
+            claims = jwt.decode(creds.credentials, settings.jwt_secret, algorithms=["HS256"])
+        except jwt.InvalidTokenError:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token")
+        return User(id=claims["sub"], org_id=claims["org"])
+
+    router = APIRouter(prefix="/agents", dependencies=[Depends(current_user)])
+    ```
+
+    ## Options
+    `public-routes` lists path globs (optionally with a method: `"GET /public/*"`)
+    that are public on purpose; `auth-dependencies` names the project's own
+    auth callables when their code is outside the audited tree.
+
+    ## Known limitations
+    Routes added through loops or computed paths are not seen.
+
+    ## References
+    - CWE-306: Missing Authentication for Critical Function
+    - OWASP API2:2023 Broken Authentication
+    - https://fastapi.tiangolo.com/tutorial/security/
+    """
+
+    code = "SEC001"
+    name = "missing-authentication"
+    title = "Endpoint reachable without authentication"
+    category = Category.SECURITY
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    effort = "4h"
+    fix = (
+        "Add an authenticating dependency (a security scheme plus token verification) at the app or "
+        "router level, and mark public routes explicitly."
+    )
+    references = ("CWE-306", "OWASP-API2:2023")
+
+    def check(self, model: AppModel) -> Iterator[Result]:
+        for route in model.routes:
+            if route.is_webhook or route.public_reason:
+                continue
+            label = f"{'/'.join(route.methods)} {route.path}"
+            if route.auth.authenticated:
+                yield self.passed(f"{label} authenticated by {route.auth.evidence}", route.location)
+                continue
+            yield self.finding(
+                route.location,
+                f"{label} ({route.handler.rsplit('.', 1)[-1]}) is reachable without authentication: "
+                "no auth dependency on the route, its routers or the app, and no auth middleware.",
+                anchor=label,
+            )

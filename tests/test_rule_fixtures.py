@@ -1,0 +1,64 @@
+"""Every rule against its annotated fixtures: exactly the `# expect:` lines fire.
+
+Each entry under fixtures/rules/<CODE>/ is one case: a single-file service or
+a folder holding a multi-file one (with an optional auditor.toml). On each
+line, `# expect: CODE` must fire, `# ok: CODE` marks a trap that must not,
+`# todo-expect:` / `# todo-ok:` record a known miss / false alarm as today's
+behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from auditor.config import Config, load_config
+from auditor.engine.runner import audit
+
+from .conftest import FIXTURES
+
+ANNOTATION = re.compile(r"#\s*(expect|ok|todo-expect|todo-ok):\s*([A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")
+RULE_DIRS = sorted(p for p in (FIXTURES / "rules").iterdir() if p.is_dir())
+CASES = [(d.name, case) for d in RULE_DIRS for case in sorted(d.iterdir()) if case.suffix == ".py" or case.is_dir()]
+
+
+def annotations(case: Path, code: str) -> dict[str, set[tuple[str, int]]]:
+    out: dict[str, set[tuple[str, int]]] = {"expect": set(), "ok": set(), "todo-expect": set(), "todo-ok": set()}
+    files = [case] if case.is_file() else sorted(case.rglob("*.py"))
+    base = case.parent if case.is_file() else case
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for kind, codes in ANNOTATION.findall(line):
+                if code in {c.strip() for c in codes.split(",")}:
+                    out[kind].add((path.relative_to(base).as_posix(), number))
+    return out
+
+
+@pytest.mark.parametrize(("code", "case"), CASES, ids=[f"{c}/{p.name}" for c, p in CASES])
+def test_fixture_annotations(code: str, case: Path, registry) -> None:
+    config = Config()
+    if case.is_dir() and (case / "auditor.toml").exists():
+        config, _ = load_config(case / "auditor.toml")
+    config = config.model_copy(update={"select": [code], "ignore": []})
+    result = audit(case, config, registry, jobs=1)
+    assert not result.internal_errors
+    assert not [e for e in result.errors if e.kind == "file"], result.errors
+    fired = {(f.path, f.line) for f in result.findings if f.code == code}
+    marks = annotations(case, code)
+    assert marks["expect"] | marks["ok"] | marks["todo-expect"] | marks["todo-ok"], f"{case} has no annotation for {code}"
+    assert fired - marks["todo-ok"] == marks["expect"], "findings differ from the # expect: annotations"
+    assert not fired & marks["ok"], "a trap fired"
+    assert not fired & marks["todo-expect"], "a known miss now fires: turn its todo-expect into expect"
+    assert marks["todo-ok"] <= fired, "a known false alarm is gone: turn its todo-ok into ok"
+
+
+def test_every_rule_has_fixtures(registry) -> None:
+    with_fixtures = {d.name for d in RULE_DIRS}
+    for rule in registry.builtin():
+        assert rule.code in with_fixtures, f"{rule.code} has no fixtures/rules/{rule.code}/"
+        cases = [c for code, c in CASES if code == rule.code]
+        expects = sum(len(annotations(c, rule.code)["expect"]) for c in cases)
+        traps = sum(len(annotations(c, rule.code)["ok"]) for c in cases)
+        assert expects >= 4 and traps >= 4, f"{rule.code}: {expects} violating and {traps} clean cases; want 4 of each"
