@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..parsing.facts import CallExpr, Const, ModuleFacts, dotted
 from .auth import AuthAnalyzer
+from .authorization import with_authorization
 from .evaluate import Evaluator, Scope, annotation_text, field_default, is_optional_annotation
 from .fastapi import FastAPIAdapter, FastAPIFacts, Include, RawRoute, RouterObj, join_paths
 from .index import ProjectIndex
@@ -79,7 +80,7 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model.middleware = facts.middleware
     model.hooks = _hooks(facts, index, evaluator)
     model.tenant_names = DEFAULT_TENANT_NAMES | frozenset(options.tenant_params)
-    model.routes = _routes(facts, adapter, auth, index, options)
+    model.routes = [with_authorization(r, auth, model.tenant_names) for r in _routes(facts, adapter, auth, index, options)]
     model.cors = facts.cors
     hook_functions = {h.function for h in model.hooks if h.function}
     finder = ResourceFinder(evaluator, hook_functions)
@@ -332,10 +333,19 @@ def _privileged_clients(model: AppModel, evaluator: Evaluator, index: ProjectInd
                 label = " ".join(filter(None, [value.settings_field, value.origin, value.text, dotted(key)]))
                 if not _PRIVILEGED_CREDENTIAL.search(label):
                     continue
-                owner = fn.qualname if fn is not None else module.module
+                owner = fn.qualname if fn is not None else _assigned_to(module, site.call)
                 users = _routes_using(model, evaluator, index, owner, module)
                 out.append(PrivilegedClient(Location(module.path, site.call.span), value.settings_field or value.text or dotted(key) or "?", owner, users))
     return out
+
+
+def _assigned_to(module: ModuleFacts, call: CallExpr) -> str:
+    """The module global a module-level call's result is stored in."""
+    for assignment in module.assignments:
+        value = assignment.value
+        if isinstance(value, CallExpr) and value.span == call.span:
+            return f"{module.module}.{assignment.target}"
+    return module.module
 
 
 def _routes_using(model: AppModel, evaluator: Evaluator, index: ProjectIndex, owner: str, module: ModuleFacts) -> tuple[str, ...]:

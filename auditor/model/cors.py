@@ -19,10 +19,8 @@ def cors_policy(evaluator: Evaluator, scope: Scope, app: str, call: CallExpr, lo
     regex = evaluator.evaluate(scope, call.kwarg("allow_origin_regex")) if call.kwarg("allow_origin_regex") is not None else UNKNOWN
     credentials = evaluator.evaluate(scope, call.kwarg("allow_credentials")) if call.kwarg("allow_credentials") is not None else Value(True, False, text="False (Starlette's default)")
     reason = None
-    if origins.known and isinstance(origins.value, (list, tuple)) and "*" in origins.value:
-        reason = f"allow_origins={origins.text or origins.value}" + (f" from {origins.origin}" if origins.origin else "")
-    elif origins.known and origins.value == "*":
-        reason = "allow_origins='*'"
+    if origins.known and (origins.value == "*" or isinstance(origins.value, (list, tuple)) and "*" in origins.value):
+        reason = f"allow_origins={describe(origins)}"
     if reason is None and regex.known and isinstance(regex.value, str):
         try:
             pattern = re.compile(regex.value)
@@ -40,3 +38,13 @@ def cors_policy(evaluator: Evaluator, scope: Scope, app: str, call: CallExpr, lo
         any_origin_reason=reason,
         credentials_enabled=bool(credentials.known and credentials.value is True),
     )
+
+
+def describe(value: Value) -> str:
+    """`settings.cors_origins (= ['*'], settings default Settings.cors_origins at app/config.py:5)`."""
+    shown = repr(value.value) if value.known else "?"
+    text = value.text or shown
+    extra = [f"= {shown}"] if text != shown else []
+    if value.origin and value.origin != value.text:
+        extra.append(value.origin + (f" at {value.location}" if value.location else ""))
+    return f"{text} ({', '.join(extra)})" if extra else text

@@ -188,6 +188,10 @@ class Evaluator:
             return Value(False, text=text)
         if isinstance(expr, CallExpr):
             return self._evaluate_call(scope, expr, _depth)
+        if isinstance(expr, Subscript) and self.resolve_expr(scope, expr.value) == "os.environ" and expr.index:
+            key = expr.index[0]
+            var = key.value if isinstance(key, Const) else "?"
+            return Value(False, origin=f"environment variable {var}", text=f"os.environ[{var!r}]")
         name = dotted(expr)
         if name is None:
             return Value(False, text=getattr(expr, "text", None))

@@ -95,6 +95,12 @@ class Route:
     is_webhook: bool
     public_reason: str | None  # why the route is public on purpose, if it is
     routers: tuple[str, ...] = ()  # the routers it passes through, innermost first
+    tenant_inputs: tuple[str, ...] = ()  # tenant ids the client supplies: "org_id", "payload.org_id"
+    authorization: Evidence | None = None  # what checks those ids against the caller
+
+    @property
+    def label(self) -> str:
+        return f"{'/'.join(self.methods)} {self.path}"
 
 
 @dataclass(frozen=True)

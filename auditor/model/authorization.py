@@ -1,0 +1,95 @@
+"""Tenant ids a client sends, and whether anything checks them against the caller.
+
+A route takes a tenant id from the client when a path/query/header/body
+parameter (or a field of its body model) is named like one. It is checked
+when a dependency that receives that id rejects (a membership dependency),
+when the handler compares it with something derived from the authenticated
+caller and rejects, when it passes the id and the caller to an authorization
+helper, or when the route is gated by an admin role or scope.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..parsing.facts import CallExpr, FunctionFacts, dotted
+from .auth import AuthAnalyzer
+from .evaluate import Scope
+from .types import Evidence, Location, Route
+
+_AUTHORIZING_CALL = re.compile(r"(authori[sz]|permission|member|access|(^|_)can_|check_|ensure_|assert_|require_|verify_org|belongs)", re.I)
+_ADMIN = re.compile(r"(admin|superuser|staff|require_role|role_required|has_role)", re.I)
+_PRINCIPAL = re.compile(r"(user|principal|claims|token|identity|session|member|account|caller|auth)", re.I)
+
+
+def normalise(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def tenant_inputs(route: Route, tenant_names: frozenset[str]) -> tuple[str, ...]:
+    names = {normalise(n) for n in tenant_names}
+    out: list[str] = []
+    for p in route.params:
+        if p.source in ("path", "query", "header", "cookie", "form") and normalise(p.name) in names:
+            out.append(p.name)
+        elif p.source == "body":
+            out.extend(f"{p.name}.{f}" for f in p.model_fields if normalise(f) in names)
+            if normalise(p.name) in names:
+                out.append(p.name)
+    return tuple(out)
+
+
+def check_authorization(route: Route, handler: FunctionFacts, module, auth: AuthAnalyzer, inputs: tuple[str, ...]) -> Evidence | None:
+    ev = auth.evaluator
+    for dep in route.dependencies:
+        if _ADMIN.search(dep.target.rsplit(".", 1)[-1]) or any(_ADMIN.search(s) for s in dep.scopes):
+            return Evidence(f"gated by {dep.target.rsplit('.', 1)[-1]}", dep.location)
+    plain = {i.split(".")[-1] for i in inputs}
+    for dep in route.dependencies:  # a membership dependency that receives the tenant id
+        fn = auth.index.function(dep.target.removesuffix("()"))
+        if fn is None or not any(p.name in plain for p in fn.params):
+            continue
+        rejection = auth.rejection(Scope(auth.index.functions[fn.qualname].module, fn), fn)
+        if rejection is not None:
+            return Evidence(f"{fn.name} checks the tenant id and rejects with {rejection[0]}", dep.location)
+    scope = Scope(module, handler)
+    principals = {p.name for p in route.params if p.source == "dependency"} | {
+        a.target for a in handler.assignments if isinstance(a.value, CallExpr) and _PRINCIPAL.search(dotted(a.value.func) or "")
+    }
+    rejection = auth.rejection(scope, handler)
+
+    def is_input(name: str) -> bool:
+        return name in inputs or name in plain
+
+    def is_principal(name: str) -> bool:
+        head = name.split(".")[0]
+        return not is_input(name) and (head in principals or bool(_PRINCIPAL.search(head)))
+
+    for site in handler.compares:
+        sides = [s for s in [dotted(site.compare.left)] + [dotted(c) for c in site.compare.comparators] if s]
+        if any(map(is_input, sides)) and any(map(is_principal, sides)) and rejection is not None:
+            return Evidence(f"{handler.name} compares the tenant id with the caller's and rejects with {rejection[0]}", Location(module.path, site.compare.span))
+    for site in handler.calls:
+        target = ev.callee(scope, site.call) or ""
+        args = [dotted(a) or "" for a in site.call.args] + [dotted(v) or "" for _, v in site.call.kwargs]
+        if not any(map(is_input, args)):
+            continue
+        short = target.rsplit(".", 1)[-1]
+        if _AUTHORIZING_CALL.search(short):
+            return Evidence(f"{handler.name} calls {short}() with the tenant id", Location(module.path, site.call.span))
+        inner = auth.index.function(target)
+        if inner is not None:
+            inner_reject = auth.rejection(Scope(auth.index.functions[target].module, inner), inner)
+            if inner_reject is not None and inner_reject[0] in ("HTTP 403", "HTTP 401") or (inner_reject and "Forbidden" in inner_reject[0]):
+                return Evidence(f"{short}() checks the tenant id and rejects with {inner_reject[0]}", Location(module.path, site.call.span))
+    return None
+
+
+def with_authorization(route: Route, auth: AuthAnalyzer, tenant_names: frozenset[str]) -> Route:
+    inputs = tenant_inputs(route, tenant_names)
+    if not inputs:
+        return route
+    located = auth.index.functions[route.handler]
+    evidence = check_authorization(route, located.definition, located.module, auth, inputs)  # type: ignore[arg-type]
+    return replace(route, tenant_inputs=inputs, authorization=evidence)
