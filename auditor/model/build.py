@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ..parsing.facts import CallExpr, Const, ModuleFacts, dotted
 from .auth import AuthAnalyzer
 from .authorization import with_authorization
+from .webhooks import WebhookAnalyzer, with_webhook_verification
 from .evaluate import Evaluator, Scope, annotation_text, field_default, is_optional_annotation
 from .fastapi import FastAPIAdapter, FastAPIFacts, Include, RawRoute, RouterObj, join_paths
 from .index import ProjectIndex
@@ -78,9 +79,13 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model.functions = {q: FunctionInfo(l.module, l.definition) for q, l in index.functions.items()}  # type: ignore[arg-type]
     model.apps = list(facts.apps.values())
     model.middleware = facts.middleware
-    model.hooks = _hooks(facts, index, evaluator)
+    model.hooks = _hooks(facts, index, evaluator, model.signal_handlers)
     model.tenant_names = DEFAULT_TENANT_NAMES | frozenset(options.tenant_params)
-    model.routes = [with_authorization(r, auth, model.tenant_names) for r in _routes(facts, adapter, auth, index, options)]
+    webhooks = WebhookAnalyzer(auth)
+    model.routes = [
+        with_webhook_verification(with_authorization(r, auth, model.tenant_names), webhooks)
+        for r in _routes(facts, adapter, auth, index, options)
+    ]
     model.cors = facts.cors
     hook_functions = {h.function for h in model.hooks if h.function}
     finder = ResourceFinder(evaluator, hook_functions)
@@ -221,7 +226,7 @@ def _is_webhook(path: str, handler, params, options: ModelOptions) -> bool:
 # --- hooks, settings, reachability --------------------------------------------
 
 
-def _hooks(facts: FastAPIFacts, index: ProjectIndex, evaluator: Evaluator) -> list[Hook]:
+def _hooks(facts: FastAPIFacts, index: ProjectIndex, evaluator: Evaluator, signal_handlers: list[Location]) -> list[Hook]:
     hooks = list(facts.hooks)
     for chain_owner, router in facts.routers.items():  # router hooks apply to the apps including them
         for kind, fn, location in router.hooks:
@@ -236,6 +241,7 @@ def _hooks(facts: FastAPIFacts, index: ProjectIndex, evaluator: Evaluator) -> li
                     sig = dotted(site.call.arg(0)) or ""
                     if sig.endswith(("SIGTERM", "SIGINT")) and len(site.call.args) > 1:
                         handler = evaluator.resolve_expr(scope, site.call.args[1])
+                        signal_handlers.append(Location(module.path, site.call.span))
                         for app in facts.apps:
                             hooks.append(Hook(app, "signal", handler, Location(module.path, site.call.span)))
     return hooks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parsing.facts import Attr, CallExpr, CallSite, FunctionFacts, ModuleFacts, dotted
+from ..parsing.facts import Attr, Await, CallExpr, CallSite, FunctionFacts, ModuleFacts, dotted
 from .evaluate import Evaluator, Scope
 from .types import Hook, Location, Resource
 
@@ -76,16 +76,16 @@ class ResourceFinder:
                 cached = any(self.ev.resolve_expr(self.ev.enclosing(fn, module), _decorator_name(d)) in CACHE_DECORATORS for d in fn.decorators)
                 if cached:
                     for ret in fn.return_sites:
-                        if isinstance(ret.value, CallExpr):
-                            found = resource_kind(self.ev, fscope, ret.value)
+                        if isinstance(_awaited(ret.value), CallExpr):
+                            found = resource_kind(self.ev, fscope, _unwrap(_awaited(ret.value)))
                             if found:
                                 out.append(Resource(f"{fn.qualname}()", found[0], found[1], Location(module.path, ret.value.span)))
                 in_hook = fn.qualname in self.hook_functions
                 for assignment in fn.assignments:
                     if assignment.is_global:
                         self._assigned(out, scope, assignment.target, assignment.value, module.module)
-                    elif in_hook and "." in assignment.target and isinstance(assignment.value, CallExpr):
-                        found = resource_kind(self.ev, fscope, _unwrap(assignment.value))
+                    elif in_hook and "." in assignment.target and isinstance(_awaited(assignment.value), CallExpr):
+                        found = resource_kind(self.ev, fscope, _unwrap(_awaited(assignment.value)))
                         if found:  # app.state.redis = Redis(...) in a lifespan/startup hook
                             out.append(Resource(assignment.target, found[0], found[1], Location(module.path, assignment.span)))
                 if in_hook:
@@ -96,6 +96,8 @@ class ResourceFinder:
         return out
 
     def _assigned(self, out: list[Resource], scope: Scope, target: str, value, module_name: str) -> None:
+        if isinstance(value, Await):
+            value = value.value
         if not isinstance(value, CallExpr) or "." in target:
             return
         found = resource_kind(self.ev, scope, _unwrap(value))
@@ -164,6 +166,10 @@ def _unwrap(value: CallExpr) -> CallExpr:
         value = func.value
         func = value.func
     return value
+
+
+def _awaited(expr):
+    return expr.value if isinstance(expr, Await) else expr
 
 
 def _decorator_name(expr):

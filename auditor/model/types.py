@@ -97,6 +97,7 @@ class Route:
     routers: tuple[str, ...] = ()  # the routers it passes through, innermost first
     tenant_inputs: tuple[str, ...] = ()  # tenant ids the client supplies: "org_id", "payload.org_id"
     authorization: Evidence | None = None  # what checks those ids against the caller
+    webhook: Any = None  # a WebhookVerification for webhook receivers
 
     @property
     def label(self) -> str:
@@ -195,6 +196,7 @@ class AppModel:
     cors: list[CorsPolicy] = field(default_factory=list)
     hooks: list[Hook] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
+    signal_handlers: list[Location] = field(default_factory=list)  # SIGTERM/SIGINT handlers anywhere
     settings: list[SettingsField] = field(default_factory=list)
     privileged_clients: list[PrivilegedClient] = field(default_factory=list)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.model.types import AppModel, FunctionInfo
+from auditor.parsing.facts import Attr, Await, CallExpr, Const, Expr, Name, dotted
+
+_SECRET_VALUE = re.compile(r"(signature|sig|digest|hmac|mac|token|secret|api_?key|password|passwd|pwd_hash|expected)$", re.I)
+_DIGEST_METHODS = frozenset({"hexdigest", "digest"})
+_RESERIALIZERS = re.compile(r"(^|\.)(json\.dumps|dumps|model_dump_json|json|jsonable_encoder|str|orjson\.dumps|ujson\.dumps)$")
+_PASS_THROUGH = frozenset({"encode", "decode", "strip", "replace"})
+
+
+def _sensitive(expr: Expr) -> str | None:
+    """A name or call that holds a secret-like value: `signature`, `x.hexdigest()`."""
+    if isinstance(expr, CallExpr) and isinstance(expr.func, Attr) and expr.func.attr in _DIGEST_METHODS:
+        receiver = expr.func.value
+        shown = dotted(receiver) or (f"{dotted(receiver.func)}(...)" if isinstance(receiver, CallExpr) else "...")
+        return f"{shown}.{expr.func.attr}()"
+    name = dotted(expr)
+    if name and _SECRET_VALUE.search(name.rsplit(".", 1)[-1]):
+        return name
+    return None
+
+
+def _trivial(expr: Expr) -> bool:
+    """Comparisons with literals, None or lengths leak nothing about a secret."""
+    if isinstance(expr, Const):
+        return True
+    return isinstance(expr, CallExpr) and dotted(expr.func) in ("len", "type", "isinstance")
+
+
+class InsecureSignatureCompare(Rule):
+    """
+    ## What it does
+    Finds signatures, tokens and digests compared with `==`/`!=` instead of a
+    constant-time comparison, and HMACs computed over re-serialized JSON
+    (`json.dumps(await request.json())`, `payload.model_dump_json()`) instead
+    of the raw request body.
+
+    ## Why is this bad?
+    `==` stops at the first differing byte, so response timing tells an
+    attacker how much of a forged signature is right; byte by byte, the
+    signature can be recovered. An HMAC over re-serialized JSON checks bytes
+    the sender never signed: key order, spacing and number formatting differ,
+    so genuine events fail, and teams "fix" that by loosening the check.
+
+    ## Example
+    ```python
+    body = json.dumps(await request.json())
+    expected = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
+    if signature != expected:
+        raise HTTPException(401)
+    ```
+
+    ## Use instead
+    ```python
+    body = await request.body()
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature or ""):
+        raise HTTPException(401)
+    ```
+
+    ## References
+    - CWE-208: Observable Timing Discrepancy
+    - CWE-347: Improper Verification of Cryptographic Signature
+    - OWASP API2:2023 Broken Authentication
+    - https://docs.python.org/3/library/hmac.html#hmac.compare_digest
+    """
+
+    code = "SEC007"
+    name = "insecure-signature-compare"
+    title = "Signature compared in variable time or over re-serialized JSON"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    effort = "30m"
+    fix = "Compare with `hmac.compare_digest`, and compute the HMAC over `await request.body()` exactly as received."
+    references = ("CWE-208", "CWE-347", "OWASP-API2:2023")
+
+    def check(self, model: AppModel) -> Iterator[Result]:
+        for info in model.functions.values():
+            yield from self._compares(info)
+            yield from self._hmac_inputs(info)
+
+    def _compares(self, info: FunctionInfo) -> Iterator[Result]:
+        for site in info.facts.compares:
+            compare = site.compare
+            if len(compare.ops) != 1 or compare.ops[0] not in ("==", "!="):
+                continue
+            left, right = compare.left, compare.comparators[0]
+            if _trivial(left) or _trivial(right):
+                continue
+            secret = _sensitive(left) or _sensitive(right)
+            if secret is None:
+                continue
+            yield self.finding(
+                info.at(compare.span),
+                f"`{secret}` is compared with `{compare.ops[0]}`, which leaks by timing how much of a forged value "
+                "is right; use hmac.compare_digest.",
+                anchor=f"compare:{info.facts.qualname}:{secret}",
+            )
+
+    def _hmac_inputs(self, info: FunctionInfo) -> Iterator[Result]:
+        for site in info.facts.calls:
+            call = site.call
+            func = dotted(call.func) or ""
+            if func not in ("hmac.new", "hmac.HMAC", "hmac.digest") and not func.endswith(".update"):
+                continue
+            message = call.arg(1, "msg") if func != "hmac.digest" else call.arg(1, "msg")
+            if func.endswith(".update"):
+                message = call.arg(0)
+            source = self._reserialized(info, message, depth=0)
+            if source:
+                yield self.finding(
+                    info.at(call.span),
+                    f"The HMAC is computed over re-serialized JSON ({source}), not the raw body the sender signed.",
+                    anchor=f"hmac:{info.facts.qualname}",
+                )
+
+    def _reserialized(self, info: FunctionInfo, expr: Expr | None, depth: int) -> str | None:
+        if expr is None or depth > 4:
+            return None
+        if isinstance(expr, Await):
+            expr = expr.value
+        if isinstance(expr, CallExpr):
+            func = dotted(expr.func) or ""
+            if isinstance(expr.func, Attr) and expr.func.attr in _PASS_THROUGH:
+                return self._reserialized(info, expr.func.value, depth + 1)
+            if _RESERIALIZERS.search(func) and not func.endswith(("request.json", ".body")):
+                return f"{func}(...)"
+            return None
+        if isinstance(expr, Name):
+            for assignment in reversed(info.facts.assignments):
+                if assignment.target == expr.id and assignment.value is not None:
+                    return self._reserialized(info, assignment.value, depth + 1)
+        return None
