@@ -1,0 +1,1 @@
+"""Rules, their registry, the pipeline, suppressions and scores."""

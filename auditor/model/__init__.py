@@ -1,0 +1,1 @@
+"""The framework-neutral application model and the adapters that build it."""

@@ -1,0 +1,1 @@
+"""Renderers: the audit result as text, JSON or SARIF."""

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from auditor.cli import app
+
+from .conftest import FIXTURES, ROOT
+from .helpers import write_tree
+
+runner = CliRunner()
+ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
+MULTI = FIXTURES / "rules" / "SEC001" / "multi_package"
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), env=ENV)
+
+
+def test_json_output_is_the_only_thing_on_stdout_and_has_the_schema():
+    result = invoke("audit", str(MULTI), "--format", "json", "--isolated")
+    data = json.loads(result.stdout)
+    assert data["tool"]["name"] == "auditor"
+    assert set(data["score"]["categories"]) == {"Architecture", "Security", "Reliability", "Scalability", "Monitoring", "Documentation"}
+    assert data["verdict"] == "not-ready"
+    finding = next(f for f in data["findings"] if f["code"] == "SEC001")
+    for key in ("code", "slug", "severity", "category", "path", "line", "end_line", "column", "message", "snippet", "fix", "fingerprint", "suppressed"):
+        assert key in finding
+    sec001 = sorted((f["path"], f["line"]) for f in data["findings"] if f["code"] == "SEC001")
+    assert sec001 == [("app/api/routes/admin.py", 13), ("app/api/routes/orders.py", 13), ("app/api/routes/orders.py", 18), ("app/main.py", 19)]
+    assert any(p["code"] == "SEC001" and "get_current_user" in p["evidence"] for p in data["passes"])
+
+
+def test_sarif_validates_against_the_official_schema():
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    result = invoke("audit", str(MULTI), "--format", "sarif", "--isolated")
+    log = json.loads(result.stdout)
+    jsonschema.validate(log, schema)
+    run = log["runs"][0]
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "SEC001")
+    assert rule["properties"]["security-severity"] == "9.5"
+    assert rule["help"]["markdown"].startswith("## What it does")
+    res = run["results"][0]
+    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    assert not res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("/")
+    assert res["partialFingerprints"]["auditor/v1"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].startswith("file:///")
+
+
+def test_routes_lists_full_paths_and_auth_sources():
+    result = invoke("routes", str(MULTI), "--format", "json", "--isolated")
+    routes = {(tuple(r["methods"]), r["path"]): r for r in json.loads(result.stdout)}
+    assert routes[(("GET",), "/api/v1/items/{item_id}")]["auth_level"] == "include"
+    assert routes[(("GET",), "/api/v1/users/me")]["auth_level"] == "router"
+    assert routes[(("GET",), "/api/v1/orders/{order_id}")]["auth_level"] == "param"
+    assert routes[(("GET",), "/api/v1/admin/stats")]["auth_level"] == "route"
+    assert routes[(("GET",), "/api/v1/orders/")]["authenticated"] is False
+    assert routes[(("GET",), "/healthz")]["public"]
+    assert routes[(("POST",), "/webhooks/stripe")]["webhook"] is True
+    assert routes[(("GET",), "/api/v1/items/{item_id}")]["file"] == "app/api/routes/items.py"
+    text = invoke("routes", str(MULTI), "--isolated")
+    assert "/api/v1/orders/{order_id}" in text.stdout and text.exit_code == 0
+
+
+def test_exit_codes_follow_the_gate(tmp_path):
+    clean = write_tree(tmp_path / "clean", {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    assert invoke("audit", str(clean), "--isolated").exit_code == 0
+    assert invoke("audit", str(MULTI), "--isolated").exit_code == 1  # criticals are at or above the default "high"
+    assert invoke("audit", str(MULTI), "--isolated", "--exit-zero").exit_code == 0
+    assert invoke("audit", str(MULTI), "--isolated", "--select", "REL001").exit_code == 0
+    assert invoke("audit", str(clean), "--isolated", "--fail-under", "10.0").exit_code == 0
+    gated = invoke("audit", str(MULTI), "--isolated", "--fail-on", "critical", "--ignore", "SEC001")
+    assert gated.exit_code == 0  # only a high SEC006 remains, under the critical gate
+    assert invoke("audit", str(MULTI), "--isolated", "--ignore", "SEC001,SEC006", "--fail-under", "9.9").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["audit", "/no/such/dir"], "path does not exist"),
+        (["audit", str(MULTI), "--select", "NOPE999"], "unknown rule code"),
+        (["audit", str(MULTI), "--fail-on", "urgent"], "unknown severity"),
+        (["explain", "XYZ001"], "no rule"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_config_names_the_key(tmp_path):
+    project = write_tree(
+        tmp_path,
+        {"pyproject.toml": "[tool.auditor]\nselcet = ['SEC001']\n", "main.py": "x = 1\n"},
+    )
+    result = invoke("audit", str(project))
+    assert result.exit_code == 2 and "unknown key 'selcet'" in result.stderr
+    (project / "pyproject.toml").write_text("[tool.auditor]\nfail-under = 'high'\n")
+    result = invoke("audit", str(project))
+    assert result.exit_code == 2 and "fail-under" in result.stderr
+    (project / "pyproject.toml").write_text("[tool.auditor\n")
+    result = invoke("audit", str(project))
+    assert result.exit_code == 2 and "invalid TOML" in result.stderr
+
+
+def test_config_from_pyproject_is_applied(tmp_path):
+    project = write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.auditor]\nignore = ['SEC001']\npublic-routes = ['/reports/*']\n",
+            "main.py": """
+                from fastapi import FastAPI
+                app = FastAPI()
+
+                @app.get("/reports/{rid}")
+                def report(rid: int):
+                    return {}
+            """,
+        },
+    )
+    data = json.loads(invoke("audit", str(project), "--format", "json").stdout)
+    assert "SEC001" not in data["rules"]
+
+
+def test_output_file_and_text_summary(tmp_path):
+    out = tmp_path / "report.txt"
+    result = invoke("audit", str(MULTI), "--isolated", "--output", str(out), "--exit-zero")
+    assert result.exit_code == 0 and result.stdout == ""
+    text = out.read_text()
+    assert "CRITICAL" in text and "app/main.py:19" in text and "NOT READY" in text
+
+
+def test_rules_and_explain_cover_every_rule(registry):
+    listing = json.loads(invoke("rules", "--format", "json").stdout)
+    assert {r["code"] for r in listing} == {r.code for r in registry.builtin()}
+    for rule in registry.builtin():
+        for key in (rule.code, rule.name):
+            shown = invoke("explain", key)
+            assert shown.exit_code == 0, shown.stderr
+            assert rule.code in shown.stdout and "Why is this bad?" in shown.stdout
