@@ -36,14 +36,14 @@ class Discovery:
     errors: list[FileError] = field(default_factory=list)
 
 
-def discover(root: Path, exclude: list[str], respect_gitignore: bool = True) -> Discovery:
+def discover(root: Path, exclude: list[str] = (), respect_gitignore: bool = True) -> Discovery:
     """Walk `root` (a directory or a single file) for `.py` files."""
     root = root.resolve()
     found = Discovery()
     if root.is_file():
         found.files.append(_source_file(root, root.parent))
         return found
-    excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
+    excluded = pathspec.GitIgnoreSpec.from_lines(list(exclude))
     ignore_specs: list[tuple[str, pathspec.PathSpec]] = []
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -121,7 +121,7 @@ def module_name(path: Path, root: Path) -> tuple[str, bool]:
     Packages are followed upward through `__init__.py` files, above the audited
     root too, so `app/routes/x.py` is `app.routes.x` even when `app/` itself is
     the folder being audited. Folders without `__init__.py` (namespace
-    packages) count from the audited root.
+    packages) count from the audited root, or from a `src/` folder in it.
     """
     is_package = path.name == "__init__.py"
     parts: list[str] = [] if is_package else [path.stem]
@@ -131,8 +131,10 @@ def module_name(path: Path, root: Path) -> tuple[str, bool]:
         directory = directory.parent
     if not (directory / "__init__.py").exists():
         try:
-            rel = directory.relative_to(root)
-            parts.extend(reversed([p for p in rel.parts if p.isidentifier()]))
+            rel = directory.relative_to(root).parts
         except ValueError:
-            pass
+            rel = ()
+        if "src" in rel:  # the src layout: `src/` is a source root, not a package
+            rel = rel[len(rel) - rel[::-1].index("src") :]
+        parts.extend(reversed([p for p in rel if p.isidentifier()]))
     return ".".join(reversed(parts)), is_package

@@ -49,7 +49,7 @@ VERIFYING_CALLS = frozenset(
     }
 )
 _VERIFYING_METHOD = re.compile(r"(^|\.)(verify\w*|decode_token|validate_token|get_user|check_password|checkpw|loads)$")
-_REJECTING_EXCEPTION = re.compile(r"(Unauthori[sz]ed|Unauthenticated|NotAuthenticated|Forbidden|PermissionDenied|AuthenticationError|AuthError|InvalidToken|InvalidCredentials|CredentialsException)", re.I)
+_REJECTING_EXCEPTION = re.compile(r"(Unauthori[sz]ed|Unauthenticated|NotAuthenticated|Forbidden|PermissionDenied|AuthenticationError|AuthError|InvalidToken|InvalidCredential|CredentialsException)", re.I)
 _AUTH_NAME = re.compile(
     r"(current_(active_|super)?user|authenticat|require_(user|auth|login)|verify_(token|jwt|api_key)|"
     r"auth_required|login_required|jwt_required|get_user_from_token|valid(ate)?_token|api_key_auth)",
@@ -261,6 +261,11 @@ class AuthAnalyzer:
 
     def _rejecting(self, scope: Scope, exc: Expr | None) -> str | None:
         call = exc if isinstance(exc, CallExpr) else None
+        if call is None and dotted(exc):  # raise CREDENTIALS_ERROR, a module-level HTTPException(401)
+            located = self.index.globals.get(self.evaluator.resolve(scope, dotted(exc)))  # type: ignore[arg-type]
+            value = located[-1].definition.value if located else None  # type: ignore[union-attr]
+            if isinstance(value, CallExpr):
+                scope, call = Scope(located[-1].module), value  # type: ignore[index]
         name = callee(call) if call else dotted(exc)
         if name is None:
             return None

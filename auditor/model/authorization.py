@@ -43,8 +43,11 @@ def tenant_inputs(route: Route, tenant_names: frozenset[str]) -> tuple[str, ...]
 def check_authorization(route: Route, handler: FunctionFacts, module, auth: AuthAnalyzer, inputs: tuple[str, ...]) -> Evidence | None:
     ev = auth.evaluator
     for dep in route.dependencies:
-        if _ADMIN.search(dep.target.rsplit(".", 1)[-1]) or any(_ADMIN.search(s) for s in dep.scopes):
-            return Evidence(f"gated by {dep.target.rsplit('.', 1)[-1]}", dep.location)
+        short = dep.target.rsplit(".", 1)[-1].removesuffix("()")
+        if _ADMIN.search(short) or any(_ADMIN.search(s) for s in dep.scopes):
+            return Evidence(f"gated by {short}", dep.location)
+        if _AUTHORIZING_CALL.search(short):  # PermissionsDependency([...]), require_membership
+            return Evidence(f"gated by the authorization dependency {short}", dep.location)
     plain = {i.split(".")[-1] for i in inputs}
     for dep in route.dependencies:  # a membership dependency that receives the tenant id
         fn = auth.index.function(dep.target.removesuffix("()"))
@@ -58,9 +61,16 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
         a.target for a in handler.assignments if isinstance(a.value, CallExpr) and _PRINCIPAL.search(dotted(a.value.func) or "")
     }
     rejection = auth.rejection(scope, handler)
+    # `user = get(db, user_id=user_id)`: what is loaded by the client's id stands for it
+    derived = {
+        a.target
+        for a in handler.assignments
+        if isinstance(a.value, CallExpr)
+        and any((dotted(v) or "") in plain or (dotted(v) or "") in inputs for v in (*a.value.args, *(v for _, v in a.value.kwargs)))
+    }
 
     def is_input(name: str) -> bool:
-        return name in inputs or name in plain
+        return name in inputs or name in plain or name.split(".")[0] in derived
 
     def is_principal(name: str) -> bool:
         head = name.split(".")[0]
@@ -70,6 +80,13 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
         sides = [s for s in [dotted(site.compare.left)] + [dotted(c) for c in site.compare.comparators] if s]
         if any(map(is_input, sides)) and any(map(is_principal, sides)) and rejection is not None:
             return Evidence(f"{handler.name} compares the tenant id with the caller's and rejects with {rejection[0]}", Location(module.path, site.compare.span))
+    for raised in handler.raises:  # `if not current_user.is_owner(org): raise HTTPException(403)`
+        if auth._rejecting(scope, raised.exc) not in ("HTTP 403", "HTTP 401"):
+            continue
+        for guard in raised.guards:
+            names = _names_in(guard.test)
+            if any(is_principal(n) for n in names):
+                return Evidence(f"{handler.name} rejects with 403 after checking {next(n for n in names if is_principal(n))}", Location(module.path, raised.span))
     for site in handler.calls:
         target = ev.callee(scope, site.call) or ""
         args = [dotted(a) or "" for a in site.call.args] + [dotted(v) or "" for _, v in site.call.kwargs]
@@ -84,6 +101,28 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
             if inner_reject is not None and inner_reject[0] in ("HTTP 403", "HTTP 401") or (inner_reject and "Forbidden" in inner_reject[0]):
                 return Evidence(f"{short}() checks the tenant id and rejects with {inner_reject[0]}", Location(module.path, site.call.span))
     return None
+
+
+def _names_in(expr) -> list[str]:
+    """Dotted names inside a condition, including call receivers: `not user.is_owner(org)`."""
+    out: list[str] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        name = dotted(node)
+        if name:
+            out.append(name)
+            continue
+        if isinstance(node, CallExpr):
+            stack.append(node.func)
+            stack.extend(node.args)
+        for attr in ("value", "left", "right", "comparators"):
+            child = getattr(node, attr, None)
+            if isinstance(child, tuple):
+                stack.extend(child)
+            elif child is not None and not isinstance(child, (str, int, float, bool)):
+                stack.append(child)
+    return out
 
 
 def with_authorization(route: Route, auth: AuthAnalyzer, tenant_names: frozenset[str]) -> Route:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..parsing.facts import CallExpr, Const, ModuleFacts, dotted
 from .auth import AuthAnalyzer
@@ -77,7 +77,8 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model.files = len(modules)
     model.lines = sum(m.lines for m in modules)
     model.functions = {q: FunctionInfo(l.module, l.definition) for q, l in index.functions.items()}  # type: ignore[arg-type]
-    model.apps = list(facts.apps.values())
+    mounted = {m.child: m.parent for m in facts.mounts}
+    model.apps = [replace(a, mounted_in=mounted.get(a.id)) for a in facts.apps.values()]
     model.middleware = facts.middleware
     model.hooks = _hooks(facts, index, evaluator, model.signal_handlers)
     model.tenant_names = DEFAULT_TENANT_NAMES | frozenset(options.tenant_params)
@@ -101,8 +102,6 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
 
 
 def _released(resource, where):
-    from dataclasses import replace
-
     return replace(resource, released_by=where)
 
 
@@ -110,11 +109,19 @@ def _released(resource, where):
 
 
 def _chains(facts: FastAPIFacts, owner: str, seen: frozenset[str] = frozenset()) -> list[_Chain]:
-    if owner in facts.apps:
-        return [_Chain(owner)]
+    """Every way `owner` (a router or app) is reached from an app that is served, outermost first."""
     if owner in seen:
         return []
     out: list[_Chain] = []
+    if owner in facts.apps:
+        mounts = [m for m in facts.mounts if m.child == owner]
+        if not mounts:
+            return [_Chain(owner)]
+        for mount in mounts:  # a mounted sub-app: its routes live under the mount path
+            as_step = Include(mount.parent, owner, mount.prefix, facts.app_dependencies.get(owner, []), mount.location)
+            for chain in _chains(facts, mount.parent, seen | {owner}):
+                out.append(_Chain(chain.app, chain.includes + [as_step], chain.routers + [RouterObj(owner, mount.location)]))
+        return out
     for inc in facts.includes:
         if inc.child != owner:
             continue
@@ -146,7 +153,8 @@ def _route(raw: RawRoute, chain: _Chain, facts: FastAPIFacts, adapter: FastAPIAd
     deps += raw.dependencies
     params, param_deps = adapter.params(handler, located.module, raw.path)
     deps += param_deps
-    verdict = _auth_verdict(facts, chain.app, deps, auth, handler, located.module)
+    apps = {chain.app} | {r.id for r in chain.routers if r.id in facts.apps}
+    verdict = _auth_verdict(facts, apps, deps, auth, handler, located.module)
     is_webhook = _is_webhook(path, handler, params, options)
     return Route(
         app=chain.app,
@@ -164,9 +172,9 @@ def _route(raw: RawRoute, chain: _Chain, facts: FastAPIFacts, adapter: FastAPIAd
     )
 
 
-def _auth_verdict(facts: FastAPIFacts, app: str, deps: list[DependencyUse], auth: AuthAnalyzer, handler, module: ModuleFacts) -> AuthVerdict:
+def _auth_verdict(facts: FastAPIFacts, apps: set[str], deps: list[DependencyUse], auth: AuthAnalyzer, handler, module: ModuleFacts) -> AuthVerdict:
     for mw in facts.middleware:
-        if mw.app == app and mw.authenticates is not None:
+        if mw.app in apps and mw.authenticates is not None:
             return AuthVerdict(True, Evidence(f"middleware {mw.cls.rsplit('.', 1)[-1]}: {mw.authenticates.text}", mw.location), "middleware")
     for dep in deps:
         evidence = auth.dependency(dep.target)

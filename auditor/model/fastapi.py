@@ -68,6 +68,7 @@ class FastAPIFacts:
     middleware: list[Middleware] = field(default_factory=list)
     hooks: list[Hook] = field(default_factory=list)
     cors: list[CorsPolicy] = field(default_factory=list)
+    mounts: list[Include] = field(default_factory=list)  # app.mount("/api", sub_app)
 
 
 class FastAPIAdapter:
@@ -176,6 +177,11 @@ class FastAPIAdapter:
                         location,
                     )
                 )
+        elif method == "mount" and owner in self.out.apps:
+            child = self.ev.resolve_expr(scope, call.arg(1, "app"))
+            path = call.arg(0, "path")
+            if child in self.out.apps and isinstance(path, Const) and isinstance(path.value, str):
+                self.out.mounts.append(Include(owner, child, path.value, [], location))
         elif method == "add_middleware" and call.args and owner in self.out.apps:
             cls = self.ev.resolve_expr(scope, call.args[0]) or "?"
             self._add_middleware(scope, owner, cls, call, location)

@@ -80,6 +80,11 @@ class ProjectIndex:
                     if assignment.is_global:
                         key = _join(module.module, assignment.target)
                         self.globals.setdefault(key, []).append(Located(module, assignment))
+        self._module_suffixes: dict[str, list[str]] = {}
+        for name in self.modules:
+            parts = name.split(".")
+            for i in range(1, len(parts) - 1):
+                self._module_suffixes.setdefault(".".join(parts[i:]), []).append(name)
 
     # --- modules ---------------------------------------------------------
 
@@ -88,9 +93,15 @@ class ProjectIndex:
         module = self.modules.get(name)
         if module is not None or not fuzzy:
             return module
+        # Another source root: `svc.api.routes` imported as `api.routes`. Only
+        # dotted names, and only a unique match: a bare `supabase` must stay the
+        # library even when the project has a `lib/supabase.py`.
+        if "." in name:
+            candidates = self._module_suffixes.get(name)
+            if candidates and len(candidates) == 1:
+                return self.modules[candidates[0]]
         # `from app.routes import x` audited from inside `app/` with no __init__.py
-        # above: drop leading packages, but never down to one bare name, which
-        # would turn `supabase.create_client` into a local `supabase.py`.
+        # above: drop leading packages, but never down to one bare name.
         parts = name.split(".")
         for i in range(1, len(parts) - 1):
             module = self.modules.get(".".join(parts[i:]))

@@ -51,12 +51,25 @@ RELEASE_METHODS = frozenset(
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache", "lru_cache", "cache"})
 
 
-def resource_kind(evaluator: Evaluator, scope: Scope, call: CallExpr) -> tuple[str, str] | None:
+def resource_kind(evaluator: Evaluator, scope: Scope, call: CallExpr, depth: int = 0) -> tuple[str, str] | None:
+    """The kind of long-lived resource a call builds, through project factory functions too."""
     target = evaluator.callee(scope, call)
     if target is None:
         return None
     kind = RESOURCE_KINDS.get(target)
-    return (kind, target) if kind else None
+    if kind:
+        return kind, target
+    located = evaluator.index.functions.get(target)
+    if located is None or depth >= 2:
+        return None
+    factory_scope = Scope(located.module, located.definition)  # type: ignore[arg-type]
+    for ret in located.definition.return_sites:  # type: ignore[union-attr]
+        value = _awaited(ret.value)
+        if isinstance(value, CallExpr):
+            found = resource_kind(evaluator, factory_scope, _unwrap(value), depth + 1)
+            if found:
+                return found
+    return None
 
 
 class ResourceFinder:

@@ -185,6 +185,12 @@ class App:
     call: CallExpr
     module: str
     title: str | None = None
+    mounted_in: str | None = None  # the app it is mounted under; its lifespan does not run then
+
+    @property
+    def served(self) -> bool:
+        """A top-level app: what the server runs, where app-wide absences are judged."""
+        return self.mounted_in is None
 
 
 @dataclass
@@ -206,6 +212,10 @@ class AppModel:
     # Facts derived by the model that rules share
     request_path_functions: frozenset[str] = frozenset()  # reachable from a route handler
     tenant_names: frozenset[str] = frozenset()
+
+    @property
+    def served_apps(self) -> list[App]:
+        return [a for a in self.apps if a.served]
 
     def routes_of(self, app: App) -> list[Route]:
         return [r for r in self.routes if r.app == app.id]

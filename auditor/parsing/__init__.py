@@ -37,8 +37,8 @@ def parse_file(path: str, module: str, is_package: bool, data: bytes, options: P
     except RecursionError:
         return FileError(path, "nested too deeply to parse")
     try:
-        spans = compute_spans(tree)
-        extractor = ModuleExtractor(tree, module, spans)
+        spans, block_starts = compute_spans(tree)
+        extractor = ModuleExtractor(tree, module, spans, block_starts)
         package = module if is_package else module.rpartition(".")[0]
         extractor.run(package)
     except RecursionError:

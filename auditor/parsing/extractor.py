@@ -85,8 +85,9 @@ class _Body:
 
 
 class ModuleExtractor:
-    def __init__(self, module: cst.Module, module_name: str, spans: dict[cst.CSTNode, Span]) -> None:
+    def __init__(self, module: cst.Module, module_name: str, spans: dict[cst.CSTNode, Span], block_starts: dict) -> None:
         self.module = module
+        self.block_starts = block_starts
         self.module_name = module_name
         self.spans = spans
         self.expr = ExpressionConverter(module, spans)
@@ -112,9 +113,10 @@ class ModuleExtractor:
             self.walk_statement(stmt, body, guards, in_loop, owner, in_function)
 
     def _header(self, node: cst.CSTNode, block: cst.CSTNode) -> Span:
+        """From the statement's start to the colon that opens its block."""
         start = self.span(node)
-        body_start = self.span(block)
-        return Span(start.line, start.column, max(start.line, body_start.line), body_start.column)
+        line, column = self.block_starts.get(block) or (self.span(block).line, self.span(block).column)
+        return Span(start.line, start.column, max(start.line, line), column)
 
     def walk_statement(self, stmt, body: _Body, guards, in_loop: bool, owner: str | None, in_function: bool) -> None:  # noqa: C901
         kind = type(stmt)

@@ -8,12 +8,15 @@ kept: every fact carries a `Span` so a finding can point at it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import NamedTuple, Union
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A source range: 1-based lines, 0-based columns (libcst's convention)."""
+class Span(NamedTuple):
+    """A source range: 1-based lines, 0-based columns (libcst's convention).
+
+    A tuple, not a dataclass: there is one per fact and tuples cross process
+    boundaries (pickle) several times faster.
+    """
 
     line: int
     column: int

@@ -4,7 +4,9 @@ libcst's `PositionProvider` records a range for every node of the tree and
 costs about twice the parse itself; the extractor needs ranges for a handful
 of node types only. This runs the same code generation with a state that
 tracks the position cheaply and records ranges just for those types. The
-recorded ranges equal `PositionProvider`'s (a test compares them).
+recorded ranges equal `PositionProvider`'s (a test compares them). For an
+indented block it also keeps where the block's text starts, right after the
+colon, which is where a compound statement's header ends.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ TRACKED: frozenset[type] = frozenset(
         cst.Yield,
         cst.Import,
         cst.ImportFrom,
+        # the ends of compound statements are taken from these
+        cst.ExceptHandler,
+        cst.Finally,
+        cst.Else,
+        cst.Match,
+        cst.MatchCase,
+        cst.TryStar,
+        cst.ExceptStarHandler,
     }
 )
 
@@ -51,6 +61,7 @@ class _TrackingState(CodegenState):
         self.line = 1
         self.column = 0
         self.stack: list[_Pos] = []
+        self.block_starts: dict[cst.CSTNode, _Pos] = {}
 
     def add_indent_tokens(self) -> None:
         for token in self.indent_tokens:
@@ -72,6 +83,8 @@ class _TrackingState(CodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         if type(node) in TRACKED:
             start = self.stack.pop()
+            if type(node) is cst.IndentedBlock:
+                self.block_starts[node] = start
             if node not in self.ranges:  # a syntactic position was recorded already
                 self.ranges[node] = (start, (self.line, self.column))
 
@@ -96,7 +109,9 @@ class _TrackingState(CodegenState):
                 self.ranges[node] = (start, end)
 
 
-def compute_spans(module: cst.Module) -> dict[cst.CSTNode, Span]:
+def compute_spans(module: cst.Module) -> tuple[dict[cst.CSTNode, Span], dict[cst.CSTNode, tuple[int, int]]]:
+    """Spans of the tracked nodes, and (line, column) where each indented block's text starts."""
     ranges: dict[cst.CSTNode, tuple[_Pos, _Pos]] = {}
-    module._codegen(_TrackingState(module, ranges))
-    return {node: Span(s[0], s[1], e[0], e[1]) for node, (s, e) in ranges.items()}
+    state = _TrackingState(module, ranges)
+    module._codegen(state)
+    return {node: Span(s[0], s[1], e[0], e[1]) for node, (s, e) in ranges.items()}, state.block_starts

@@ -19,7 +19,9 @@ def decode_source(data: bytes, max_bytes: int) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise UnreadableSource(f"bad encoding declaration: {exc.msg}") from None
+        if "missing" not in str(exc.msg):  # a declaration naming an unknown codec, or a BOM clash
+            raise UnreadableSource(f"bad encoding declaration: {exc.msg}") from None
+        encoding = "utf-8"  # no declaration and the first lines are not UTF-8: report it below
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -61,7 +61,7 @@ class NoGracefulShutdown(Rule):
 
     def check(self, model: AppModel) -> Iterator[Result]:
         open_resources = [r for r in model.resources if not r.managed]
-        for app in model.apps:
+        for app in model.served_apps:
             unreleased = [r for r in open_resources if r.released_by is None]
             if not open_resources:
                 managed = [r for r in model.resources if r.managed]

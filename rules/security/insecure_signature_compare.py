@@ -86,6 +86,8 @@ class InsecureSignatureCompare(Rule):
             yield from self._hmac_inputs(info)
 
     def _compares(self, info: FunctionInfo) -> Iterator[Result]:
+        if info.facts.name.startswith("__") and info.facts.name.endswith("__"):
+            return  # __eq__ and friends compare objects, not a caller's credential
         for site in info.facts.compares:
             compare = site.compare
             if len(compare.ops) != 1 or compare.ops[0] not in ("==", "!="):

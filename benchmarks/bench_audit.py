@@ -1,0 +1,68 @@
+"""Audit a tree and print files, lines, wall and CPU seconds and peak memory,
+then the same for bandit (if installed) on the same tree, side by side.
+
+    python benchmarks/bench_audit.py PATH [--jobs N] [--repeat N]
+
+Each measurement runs in a fresh subprocess, so nothing is warm but the OS
+file cache (the first, discarded run fills it for both tools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+
+def measure(command: list[str]) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "wall": wall,
+        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "peak_mib": after.ru_maxrss / 1024,  # the largest child so far (Linux reports KiB)
+        "code": done.returncode,
+        "stdout": done.stdout,
+        "stderr": done.stderr,
+    }
+
+
+def best(command: list[str], repeat: int) -> dict:
+    runs = [measure(command) for _ in range(repeat)]
+    return min(runs, key=lambda r: r["wall"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path")
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    auditor = [sys.executable, "-m", "auditor", "audit", args.path, "--format", "json", "--isolated", "--exit-zero"]
+    if args.jobs:
+        auditor += ["--jobs", str(args.jobs)]
+    measure(auditor)  # warm the file cache
+    ours = best(auditor, args.repeat)
+    report = json.loads(ours["stdout"])
+    print(f"tree: {args.path}")
+    print(f"files: {report['files']}  lines: {report['lines']}  findings: {len(report['findings'])}  errors: {len(report['errors'])}")
+    print(f"auditor  wall {ours['wall']:6.2f} s  cpu {ours['cpu']:6.2f} s  peak {ours['peak_mib']:7.1f} MiB")
+    bandit = shutil.which("bandit")
+    if bandit is None:
+        print("bandit   not installed (pip install bandit) — no side-by-side ratio")
+        return
+    theirs = best([bandit, "-q", "-r", args.path, "-f", "json", "-o", "/dev/null"], args.repeat)
+    print(f"bandit   wall {theirs['wall']:6.2f} s  cpu {theirs['cpu']:6.2f} s  peak {theirs['peak_mib']:7.1f} MiB")
+    print(f"ratio    wall {ours['wall'] / theirs['wall']:.2f}x  cpu {ours['cpu'] / theirs['cpu']:.2f}x (auditor / bandit)")
+
+
+if __name__ == "__main__":
+    main()
