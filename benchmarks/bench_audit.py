@@ -11,27 +11,32 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 
 def measure(command: list[str]) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
-        "wall": wall,
-        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-        "peak_mib": after.ru_maxrss / 1024,  # the largest child so far (Linux reports KiB)
-        "code": done.returncode,
-        "stdout": done.stdout,
-        "stderr": done.stderr,
-    }
+    """Wall time, and CPU and peak memory of this one process tree (os.wait4's rusage)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {
+            "wall": wall,
+            "cpu": usage.ru_utime + usage.ru_stime,  # the process and the workers it waited for
+            "peak_mib": usage.ru_maxrss / 1024,  # the largest of them; Linux reports KiB
+            "code": process.returncode,
+            "stdout": out.read().decode(),
+            "stderr": err.read().decode(),
+        }
 
 
 def best(command: list[str], repeat: int) -> dict:
