@@ -36,8 +36,14 @@ _PUBLIC_SEGMENTS = frozenset(
     {
         "health", "healthz", "healthcheck", "health-check", "livez", "readyz", "ready", "readiness", "live",
         "liveness", "ping", "metrics", "docs", "redoc", "openapi.json", "favicon.ico", "robots.txt",
-        "login", "signin", "sign-in", "signup", "sign-up", "register", "token", "password-reset",
-        "forgot-password", "reset-password", "verify-email",
+        "token", "access-token", "refresh", "refresh-token",
+    }
+)
+# A segment anywhere in the path that makes it part of signing in.
+_AUTH_FLOW_SEGMENTS = frozenset(
+    {
+        "login", "signin", "sign-in", "signup", "sign-up", "register", "password-reset", "password-recovery",
+        "forgot-password", "reset-password", "recover-password", "verify-email",
     }
 )
 _WEBHOOK_SEGMENT = re.compile(r"(^|[-_])(web)?hooks?($|[-_])", re.I)
@@ -169,6 +175,7 @@ def _route(raw: RawRoute, chain: _Chain, facts: FastAPIFacts, adapter: FastAPIAd
         is_webhook=is_webhook,
         public_reason=_public_reason(path, raw.methods, options),
         routers=tuple(r.id for r in reversed(chain.routers)),
+        only_when=next((i.only_when for i in chain.includes if i.only_when), None),
     )
 
 
@@ -216,6 +223,9 @@ def _public_reason(path: str, methods: tuple[str, ...], options: ModelOptions) -
     last = segments[-1].lower()
     if last in _PUBLIC_SEGMENTS:
         return f"a {last} endpoint is public by nature"
+    flow = next((s for s in segments if s.lower() in _AUTH_FLOW_SEGMENTS), None)
+    if flow is not None:
+        return f"part of the {flow} flow, public by nature"
     if last == "callback" and any(s.lower() in ("oauth", "oauth2", "auth", "sso") for s in segments):
         return "an OAuth callback is public by nature (the state parameter protects it)"
     return None

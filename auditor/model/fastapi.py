@@ -46,6 +46,24 @@ class Include:
     prefix: str
     dependencies: list[DependencyUse]
     location: Location
+    only_when: str | None = None  # `if settings.ENV == "development":` around the include
+
+
+_DEV_VALUES = {"local", "dev", "development", "test", "testing", "debug"}
+
+
+def development_guard(guards) -> str | None:
+    """The condition text when a statement runs only in a development environment."""
+    for guard in guards:
+        test = guard.test
+        if guard.negated or not hasattr(test, "ops") or len(test.ops) != 1 or test.ops[0] not in ("==", "in"):
+            continue
+        values = [c for c in test.comparators if isinstance(c, Const)] + [
+            i for c in test.comparators for i in getattr(c, "items", ()) if isinstance(i, Const)
+        ]
+        if values and all(isinstance(v.value, str) and v.value.lower() in _DEV_VALUES for v in values):
+            return f"{dotted(test.left) or 'setting'} {test.ops[0]} {', '.join(repr(v.value) for v in values)}"
+    return None
 
 
 @dataclass
@@ -175,6 +193,7 @@ class FastAPIAdapter:
                         prefix.value if isinstance(prefix, Const) and isinstance(prefix.value, str) else "",
                         self._dependency_list(scope, call.kwarg("dependencies"), "include"),
                         location,
+                        development_guard(site.guards),
                     )
                 )
         elif method == "mount" and owner in self.out.apps:

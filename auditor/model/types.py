@@ -98,6 +98,7 @@ class Route:
     tenant_inputs: tuple[str, ...] = ()  # tenant ids the client supplies: "org_id", "payload.org_id"
     authorization: Evidence | None = None  # what checks those ids against the caller
     webhook: Any = None  # a WebhookVerification for webhook receivers
+    only_when: str | None = None  # served only in development: `settings.ENV == 'local'`
 
     @property
     def label(self) -> str:

@@ -95,6 +95,9 @@ class InsecureSignatureCompare(Rule):
             left, right = compare.left, compare.comparators[0]
             if _trivial(left) or _trivial(right):
                 continue
+            heads = {(dotted(side) or "").split(".")[0] for side in (left, right)}
+            if len(heads) == 1 and "" not in heads and "." in (dotted(left) or ""):
+                continue  # body.current_password == body.new_password: both from the caller, no secret
             secret = _sensitive(left) or _sensitive(right)
             if secret is None:
                 continue

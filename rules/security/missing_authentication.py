@@ -16,7 +16,8 @@ class MissingAuthentication(Rule):
     `HTTPBearer`, `APIKeyHeader`...), verifies a credential, or rejects with
     401/403 — not because of its name. Routes public by nature (health,
     metrics, docs, login, OAuth callbacks), webhook receivers (judged by
-    SEC006-SEC009) and routes listed in `public-routes` are exempt.
+    SEC006-SEC009), routes listed in `public-routes`, and routers included only
+    in development (`if settings.ENV == "local": include_router(...)`) are exempt.
 
     ## Why is this bad?
     An endpoint without authentication serves anyone on the internet: they can
@@ -79,6 +80,9 @@ class MissingAuthentication(Rule):
             label = f"{'/'.join(route.methods)} {route.path}"
             if route.auth.authenticated:
                 yield self.passed(f"{label} authenticated by {route.auth.evidence}", route.location)
+                continue
+            if route.only_when:
+                yield self.passed(f"{label} is served only when {route.only_when}", route.location)
                 continue
             yield self.finding(
                 route.location,
