@@ -31,7 +31,7 @@ def make_rule(code="XYZ001", name="example-rule", doc=None):
         "Example",
         (Rule,),
         {"__doc__": body, "code": code, "name": name, "title": "t", "category": Category.SECURITY,
-         "severity": Severity.LOW, "effort": "1h", "fix": "f", "check": lambda self, model: iter(())},
+         "severity": Severity.LOW, "effort": "1h", "fix": "f", "messages": {"m": "m"}, "check": lambda self, model: iter(())},
     )
 
 
@@ -112,11 +112,12 @@ PLUGIN = {
             severity = Severity.LOW
             effort = "5m"
             fix = "Rename it."
+            messages = {"ping": "{path} is named /ping"}
 
             def check(self, model):
                 for route in model.routes:
                     if route.path.endswith("/ping"):
-                        yield self.finding(route.location, "a /ping route", anchor=route.path)
+                        yield self.finding(route.location, "ping", anchor=route.path, path=route.path)
     ''',
 }
 

@@ -53,9 +53,11 @@ class Finding:
     slug: str
     severity: Severity
     category: Category
-    message: str
+    message: str  # in English; `message_key` and `message_args` render it in other languages
     location: Location
     anchor: str  # what the finding is about, stable across unrelated edits
+    message_key: str = ""
+    message_args: tuple[tuple[str, str], ...] = ()
     fix: str = ""
     references: tuple[str, ...] = ()
     confidence: Confidence = Confidence.HIGH
@@ -109,6 +111,8 @@ class Rule:
     effort: ClassVar[str]  # time to fix: "30m", "4h", "1d"
     fix: ClassVar[str]  # the fix in one or two sentences
     references: ClassVar[tuple[str, ...]] = ()  # "CWE-306", "OWASP-API2:2023", URLs
+    messages: ClassVar[dict[str, str]]  # message templates by key, English, `{name}` placeholders
+    translations: ClassVar[dict[str, dict[str, str]]] = {}  # lang -> title, fix, why, message.<key>
     old_codes: ClassVar[tuple[str, ...]] = ()
     plugin: ClassVar[str | None] = None  # the distribution a third-party rule comes from
 
@@ -120,21 +124,26 @@ class Rule:
     def finding(
         self,
         location: Location,
-        message: str,
+        key: str,
         *,
         anchor: str,
         severity: Severity | None = None,
         related: tuple[Location, ...] = (),
         confidence: Confidence | None = None,
+        **args: object,
     ) -> Finding:
+        """A finding whose message is the template `messages[key]` filled with `args`."""
+        text_args = tuple(sorted((k, str(v)) for k, v in args.items()))
         return Finding(
             code=self.code,
             slug=self.name,
             severity=severity or self.severity,
             category=self.category,
-            message=message,
+            message=self.messages[key].format(**dict(text_args)),
             location=location,
             anchor=anchor,
+            message_key=key,
+            message_args=text_args,
             fix=self.fix,
             references=self.references,
             confidence=confidence or self.confidence,
@@ -168,6 +177,22 @@ class Rule:
         return cls.section("What it does").split("\n\n")[0].replace("\n", " ")
 
     @classmethod
+    def text(cls, field: str, lang: str) -> str:
+        """`title`, `fix`, `why` or `message.<key>` in a language, English as written in the class."""
+        translated = cls.translations.get(lang, {}).get(field) if lang != "en" else None
+        if translated:
+            return translated
+        if field == "why":
+            return cls.section("Why is this bad?")
+        if field.startswith("message."):
+            return cls.messages[field.removeprefix("message.")]
+        return getattr(cls, field)
+
+    @classmethod
+    def translation_keys(cls) -> set[str]:
+        return {"title", "fix", "why"} | {f"message.{k}" for k in getattr(cls, "messages", {})}
+
+    @classmethod
     def effort_minutes(cls) -> int:
         match = _EFFORT.match(cls.effort)
         if not match:
@@ -179,7 +204,7 @@ class Rule:
     def problems(cls) -> list[str]:
         """What is missing for the rule to be registered."""
         out = []
-        for attr in ("code", "name", "title", "category", "severity", "effort", "fix"):
+        for attr in ("code", "name", "title", "category", "severity", "effort", "fix", "messages"):
             if not getattr(cls, attr, None):
                 out.append(f"missing {attr}")
         doc = cls.doc()

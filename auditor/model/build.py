@@ -10,6 +10,7 @@ from ..parsing.facts import CallExpr, Const, ModuleFacts, dotted
 from .auth import AuthAnalyzer
 from .authorization import with_authorization
 from .webhooks import WebhookAnalyzer, with_webhook_verification
+from .environment import env_reads, integrations
 from .evaluate import Evaluator, Scope, annotation_text, field_default, is_optional_annotation
 from .fastapi import FastAPIAdapter, FastAPIFacts, Include, RawRoute, RouterObj, join_paths
 from .index import ProjectIndex
@@ -102,6 +103,9 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
         r if r.managed or r.name not in released else _released(r, released[r.name]) for r in resources
     ]
     model.settings = _settings(index, evaluator)
+    model.exception_handlers = facts.exception_handlers
+    model.env_reads = env_reads(evaluator, modules)
+    model.integrations = integrations(modules)
     model.request_path_functions = _reachable(model, evaluator, index)
     model.privileged_clients = _privileged_clients(model, evaluator, index)
     return model

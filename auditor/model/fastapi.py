@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from ..parsing.facts import CallExpr, CallSite, Const, Expr, FunctionFacts, ModuleFacts, Seq, dotted
 from .auth import AuthAnalyzer, annotated_dependency, dependency_target
 from .cors import CORS_MIDDLEWARE, cors_policy
-from .evaluate import Evaluator, Scope, annotation_text
-from .types import App, CorsPolicy, DependencyUse, Hook, Location, Middleware, RouteParam
+from .evaluate import Evaluator, Scope, annotation_text, status_code
+from .types import App, CorsPolicy, DependencyUse, ExceptionHandler, Hook, Location, Middleware, RouteParam
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
 PARAM_SOURCES = {
@@ -87,6 +87,7 @@ class FastAPIFacts:
     hooks: list[Hook] = field(default_factory=list)
     cors: list[CorsPolicy] = field(default_factory=list)
     mounts: list[Include] = field(default_factory=list)  # app.mount("/api", sub_app)
+    exception_handlers: list[ExceptionHandler] = field(default_factory=list)
 
 
 class FastAPIAdapter:
@@ -204,6 +205,9 @@ class FastAPIAdapter:
         elif method == "add_middleware" and call.args and owner in self.out.apps:
             cls = self.ev.resolve_expr(scope, call.args[0]) or "?"
             self._add_middleware(scope, owner, cls, call, location)
+        elif method == "add_exception_handler" and len(call.args) >= 2 and owner in self.out.apps:
+            exc = self.ev.resolve_expr(scope, call.args[0]) or str(status_code(call.args[0]) or "?")
+            self.out.exception_handlers.append(ExceptionHandler(owner, exc, self.ev.resolve_expr(scope, call.args[1]), location))
         elif method == "add_event_handler" and len(call.args) >= 2:
             kind = call.args[0].value if isinstance(call.args[0], Const) else None
             if kind in ("startup", "shutdown"):
@@ -256,6 +260,9 @@ class FastAPIAdapter:
             elif method == "middleware" and owner in self.out.apps:
                 evidence = self.auth.function(fn)
                 self.out.middleware.append(Middleware(owner, fn.qualname, decorator, location, "function", evidence))
+            elif method == "exception_handler" and owner in self.out.apps and decorator.args:
+                exc = self.ev.resolve_expr(scope, decorator.args[0]) or str(status_code(decorator.args[0]) or "?")
+                self.out.exception_handlers.append(ExceptionHandler(owner, exc, fn.qualname, location))
             elif method == "on_event":
                 kind = decorator.arg(0)
                 if isinstance(kind, Const) and kind.value in ("startup", "shutdown"):

@@ -136,6 +136,35 @@ class Hook:
 
 
 @dataclass(frozen=True)
+class ExceptionHandler:
+    app: str
+    exception: str  # qualified exception class, or a status code
+    function: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    """An ad-hoc environment read: `os.getenv("X")`, `os.environ["X"]`."""
+
+    name: str
+    default: str | None
+    required: bool  # `os.environ["X"]` raises when unset
+    location: Location
+
+
+@dataclass(frozen=True)
+class Integration:
+    """Something the service talks to, known from the libraries it imports."""
+
+    name: str  # "Redis", "Supabase", "Sentry"
+    kind: str  # "database", "cache", "queue", "http", "monitoring", "payments", "auth", "cloud"
+    library: str
+    location: Location  # the first import of it
+    modules: int  # how many modules import it
+
+
+@dataclass(frozen=True)
 class Resource:
     name: str  # what holds it: a qualified variable, `app.state.redis`, a getter function
     kind: str  # "redis", "database", "http-client", "queue", "executor", "task", "supabase"
@@ -204,6 +233,9 @@ class AppModel:
     hooks: list[Hook] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     signal_handlers: list[Location] = field(default_factory=list)  # SIGTERM/SIGINT handlers anywhere
+    exception_handlers: list[ExceptionHandler] = field(default_factory=list)
+    env_reads: list[EnvRead] = field(default_factory=list)
+    integrations: list[Integration] = field(default_factory=list)
     settings: list[SettingsField] = field(default_factory=list)
     privileged_clients: list[PrivilegedClient] = field(default_factory=list)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)

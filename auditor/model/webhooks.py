@@ -32,6 +32,7 @@ class WebhookVerification:
     verified: bool  # some verification exists on the path
     evidence: Evidence | None = None  # where it is
     conditional_on: Evidence | None = None  # the `if secret:` it hides behind
+    secret: str | None = None  # the name that test reads
 
 
 def _secret_test(test: Expr) -> tuple[str, bool] | None:
@@ -81,7 +82,7 @@ class WebhookAnalyzer:
             return WebhookVerification(True, sites[0][0])
         secret = _secret_test(guard.test)[0]  # type: ignore[union-attr,index]
         condition = Evidence(f"verification runs only when {secret} is set", location)
-        return WebhookVerification(True, sites[0][0], condition)
+        return WebhookVerification(True, sites[0][0], condition, secret)
 
     def _collect(self, qual: str, sites: list, depth: int, outer_guard: Guard | None) -> None:
         located = self.index.functions.get(qual)

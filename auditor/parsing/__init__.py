@@ -56,6 +56,7 @@ def parse_file(path: str, module: str, is_package: bool, data: bytes, options: P
         functions=extractor.functions,
         classes=extractor.classes,
         calls=tuple(top.calls),
+        keyed_reads=tuple(top.keyed_reads),
         statements=tuple(sorted(set(extractor.statements))),
         suppressions=find_suppressions(text),
         source_lines=tuple(lines),

@@ -21,6 +21,7 @@ from .facts import (
     Guard,
     IfSite,
     ImportRef,
+    KeyedRead,
     Param,
     RaiseSite,
     ReturnSite,
@@ -79,6 +80,7 @@ class _Body:
         self.assignments: list[Assignment] = []
         self.names: set[str] = set()
         self.strings: set[str] = set()
+        self.keyed_reads: list[KeyedRead] = []
         self.yields: list[Span] = []
         self.globals: set[str] = set()
         self.loop_forever = False
@@ -326,6 +328,7 @@ class ModuleExtractor:
             assignments=assignments,
             names=frozenset(body.names),
             strings=frozenset(body.strings),
+            keyed_reads=tuple(body.keyed_reads),
             yields=tuple(body.yields),
             has_loop_forever=body.loop_forever,
             class_name=class_name,
@@ -395,6 +398,12 @@ class ModuleExtractor:
                 body.compares.append(CompareSite(convert(node), guards))
             elif kind is cst.Yield:
                 body.yields.append(self.span(node))
+            elif kind is cst.Subscript:
+                value = convert(node)
+                container = dotted(value.value)
+                key = value.index[0] if len(value.index) == 1 else None
+                if container and isinstance(key, Const) and isinstance(key.value, str):
+                    body.keyed_reads.append(KeyedRead(container, key.value, self.span(node)))
             elif kind is cst.SimpleString:
                 if len(node.value) <= _STRING_LIMIT:
                     value = convert(node)

@@ -182,6 +182,15 @@ class ReturnSite:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyedRead:
+    """`container["key"]` with a literal key: `os.environ["X"]`, `request.headers["x-signature"]`."""
+
+    container: str  # dotted
+    key: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """`target = value` (or annotated). `target` is dotted: `x`, `app.state.redis`."""
 
@@ -228,6 +237,7 @@ class FunctionFacts:
     assignments: tuple[Assignment, ...] = ()
     names: frozenset[str] = frozenset()  # every dotted name read in the body
     strings: frozenset[str] = frozenset()  # the short string literals in the body
+    keyed_reads: tuple[KeyedRead, ...] = ()
     yields: tuple[Span, ...] = ()
     has_loop_forever: bool = False  # a `while True:` loop
     class_name: str | None = None
@@ -282,6 +292,7 @@ class ModuleFacts:
     functions: dict[str, FunctionFacts]  # by qualname, methods and nested ones included
     classes: dict[str, ClassFacts]
     calls: tuple[CallSite, ...]  # calls made by module-level statements
+    keyed_reads: tuple[KeyedRead, ...]  # module-level `x["key"]` reads
     statements: tuple[tuple[int, int], ...]  # (first, last) line of each logical statement
     suppressions: tuple[Suppression, ...]
     source_lines: tuple[str, ...] = field(repr=False, default=())

@@ -38,6 +38,7 @@ TRACKED: frozenset[type] = frozenset(
         cst.Raise,
         cst.Return,
         cst.Yield,
+        cst.Subscript,
         cst.Import,
         cst.ImportFrom,
         # the ends of compound statements are taken from these

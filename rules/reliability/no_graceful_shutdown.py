@@ -58,6 +58,29 @@ class NoGracefulShutdown(Rule):
     effort = "1h"
     fix = "Open long-lived clients in a lifespan handler and close them after its `yield` (or in a shutdown hook)."
     references = ("CWE-404",)
+    messages = {
+        "no_hook": "The app opens long-lived resources and never releases them on shutdown: {resources}; no lifespan, "
+        "shutdown hook or SIGTERM handler releases them.",
+        "hook_misses": "The app opens long-lived resources and never releases them on shutdown: {resources}; the "
+        "shutdown code ({hook}) does not close them.",
+        "worker": "`{function}` runs a `while True` worker loop with no SIGTERM handler: a deploy kills it mid-job.",
+    }
+    translations = {
+        "ru": {
+            "title": "Долгоживущие ресурсы не освобождаются при остановке",
+            "fix": "Открывайте долгоживущие клиенты в lifespan-обработчике и закрывайте их после `yield` (или в "
+            "shutdown-хуке).",
+            "why": "При каждом деплое процесс убивается с открытыми соединениями: команды Redis и подтверждения "
+            "очереди теряются, соединения с базой висят до таймаута на сервере (и исчерпывают его пул при "
+            "rolling-деплое), буферизованные метрики и трейсы пропадают, задачи обрабатываются дважды.",
+            "message.no_hook": "Приложение открывает долгоживущие ресурсы и не освобождает их при остановке: "
+            "{resources}; их не закрывает ни lifespan, ни shutdown-хук, ни обработчик SIGTERM.",
+            "message.hook_misses": "Приложение открывает долгоживущие ресурсы и не освобождает их при остановке: "
+            "{resources}; код остановки ({hook}) их не закрывает.",
+            "message.worker": "`{function}` крутит цикл `while True` без обработчика SIGTERM: деплой убивает его "
+            "посреди задачи.",
+        }
+    }
 
     def check(self, model: AppModel) -> Iterator[Result]:
         open_resources = [r for r in model.resources if not r.managed]
@@ -77,16 +100,13 @@ class NoGracefulShutdown(Rule):
             hooks = [h for h in model.hooks_of(app) if h.kind in ("lifespan", "shutdown", "signal")]
             listed = "; ".join(f"{r.kind} `{_short(r.name)}` ({r.location})" for r in unreleased[:4])
             more = f" and {len(unreleased) - 4} more" if len(unreleased) > 4 else ""
-            why = (
-                f"the shutdown code ({hooks[0].location}) does not close them"
-                if hooks
-                else "no lifespan, shutdown hook or SIGTERM handler releases them"
-            )
             yield self.finding(
                 app.location,
-                f"The app opens long-lived resources and never releases them on shutdown: {listed}{more}; {why}.",
+                "hook_misses" if hooks else "no_hook",
                 anchor=f"shutdown:{app.id}",
                 related=tuple(r.location for r in unreleased[:10]),
+                resources=listed + more,
+                hook=hooks[0].location if hooks else "",
             )
         yield from self._worker_loops(model)
 
@@ -106,9 +126,7 @@ class NoGracefulShutdown(Rule):
                 if fn is not None and fn.facts.has_loop_forever and fn.facts.qualname not in reported:
                     reported.add(fn.facts.qualname)
                     yield self.finding(
-                        Location(module.path, site.call.span),
-                        f"`{name}` runs a `while True` worker loop with no SIGTERM handler: a deploy kills it mid-job.",
-                        anchor=f"worker:{module.module}.{name}",
+                        Location(module.path, site.call.span), "worker", anchor=f"worker:{module.module}.{name}", function=name
                     )
 
 

@@ -79,6 +79,26 @@ class InsecureSignatureCompare(Rule):
     effort = "30m"
     fix = "Compare with `hmac.compare_digest`, and compute the HMAC over `await request.body()` exactly as received."
     references = ("CWE-208", "CWE-347", "OWASP-API2:2023")
+    messages = {
+        "timing": "`{value}` is compared with `{op}`, which leaks by timing how much of a forged value is right; "
+        "use hmac.compare_digest.",
+        "reserialized": "The HMAC is computed over re-serialized JSON ({source}), not the raw body the sender signed.",
+    }
+    translations = {
+        "ru": {
+            "title": "Подпись сравнивается за переменное время или по пересериализованному JSON",
+            "fix": "Сравнивайте через `hmac.compare_digest` и считайте HMAC по `await request.body()` ровно в том "
+            "виде, в каком тело пришло.",
+            "why": "`==` останавливается на первом отличающемся байте, поэтому время ответа подсказывает "
+            "атакующему, какая часть поддельной подписи верна, и подпись подбирается побайтно. HMAC по "
+            "пересериализованному JSON проверяет байты, которые отправитель не подписывал: порядок ключей, "
+            "пробелы и формат чисел отличаются, настоящие события не проходят, и проверку начинают ослаблять.",
+            "message.timing": "`{value}` сравнивается через `{op}`: по времени ответа видно, какая часть "
+            "поддельного значения верна; используйте hmac.compare_digest.",
+            "message.reserialized": "HMAC считается по пересериализованному JSON ({source}), а не по исходному "
+            "телу, которое подписал отправитель.",
+        }
+    }
 
     def check(self, model: AppModel) -> Iterator[Result]:
         for info in model.functions.values():
@@ -102,10 +122,7 @@ class InsecureSignatureCompare(Rule):
             if secret is None:
                 continue
             yield self.finding(
-                info.at(compare.span),
-                f"`{secret}` is compared with `{compare.ops[0]}`, which leaks by timing how much of a forged value "
-                "is right; use hmac.compare_digest.",
-                anchor=f"compare:{info.facts.qualname}:{secret}",
+                info.at(compare.span), "timing", anchor=f"compare:{info.facts.qualname}:{secret}", value=secret, op=compare.ops[0]
             )
 
     def _hmac_inputs(self, info: FunctionInfo) -> Iterator[Result]:
@@ -119,11 +136,7 @@ class InsecureSignatureCompare(Rule):
                 message = call.arg(0)
             source = self._reserialized(info, message, depth=0)
             if source:
-                yield self.finding(
-                    info.at(call.span),
-                    f"The HMAC is computed over re-serialized JSON ({source}), not the raw body the sender signed.",
-                    anchor=f"hmac:{info.facts.qualname}",
-                )
+                yield self.finding(info.at(call.span), "reserialized", anchor=f"hmac:{info.facts.qualname}", source=source)
 
     def _reserialized(self, info: FunctionInfo, expr: Expr | None, depth: int) -> str | None:
         if expr is None or depth > 4:

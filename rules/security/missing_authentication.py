@@ -72,6 +72,22 @@ class MissingAuthentication(Rule):
         "router level, and mark public routes explicitly."
     )
     references = ("CWE-306", "OWASP-API2:2023")
+    messages = {
+        "unauthenticated": "{route} ({handler}) is reachable without authentication: no auth dependency on the "
+        "route, its routers or the app, and no auth middleware.",
+    }
+    translations = {
+        "ru": {
+            "title": "Эндпоинт доступен без аутентификации",
+            "fix": "Добавьте зависимость, которая аутентифицирует (схема безопасности и проверка токена), на уровне "
+            "приложения или роутера, а публичные маршруты отметьте явно.",
+            "why": "Эндпоинт без аутентификации обслуживает любого в интернете: можно листать данные чужих клиентов, "
+            "создавать и удалять записи, управлять интеграциями, для которых сервис хранит учётные данные. "
+            "Сканеры находят такие эндпоинты в течение нескольких часов после деплоя.",
+            "message.unauthenticated": "{route} ({handler}) доступен без аутентификации: ни у маршрута, ни у его "
+            "роутеров, ни у приложения нет зависимости-аутентификации и нет аутентифицирующего middleware.",
+        }
+    }
 
     def check(self, model: AppModel) -> Iterator[Result]:
         for route in model.routes:
@@ -85,8 +101,5 @@ class MissingAuthentication(Rule):
                 yield self.passed(f"{label} is served only when {route.only_when}", route.location)
                 continue
             yield self.finding(
-                route.location,
-                f"{label} ({route.handler.rsplit('.', 1)[-1]}) is reachable without authentication: "
-                "no auth dependency on the route, its routers or the app, and no auth middleware.",
-                anchor=label,
+                route.location, "unauthenticated", anchor=label, route=label, handler=route.handler.rsplit(".", 1)[-1]
             )

@@ -66,6 +66,27 @@ class MissingAuthorization(Rule):
         "memberships in a dependency that answers 403."
     )
     references = ("CWE-639", "OWASP-API1:2023")
+    messages = {
+        "anyone": "{route} takes {ids} from the client and never checks it against the caller: anyone can reach "
+        "another tenant's data by changing it.",
+        "any_user": "{route} takes {ids} from the client and never checks it against the caller: any authenticated "
+        "caller can reach another tenant's data by changing it.",
+    }
+    translations = {
+        "ru": {
+            "title": "Идентификатор арендатора от клиента не сверяется с вызывающим",
+            "fix": "Берите арендатора из аутентифицированного пользователя или проверяйте переданный идентификатор "
+            "по его членствам в зависимости, которая отвечает 403.",
+            "why": "Это нарушение авторизации на уровне объектов (IDOR), первый пункт OWASP API Top 10: любой "
+            "вызывающий — с токеном своей организации или вовсе без него — читает и меняет данные чужой "
+            "организации, подставив её идентификатор в запрос. Идентификаторы перебираются или утекают в URL, "
+            "логах и письмах.",
+            "message.anyone": "{route} принимает {ids} от клиента и не сверяет с вызывающим: любой может получить "
+            "данные другой организации, подставив чужой идентификатор.",
+            "message.any_user": "{route} принимает {ids} от клиента и не сверяет с вызывающим: любой "
+            "аутентифицированный пользователь может получить данные другой организации, подставив чужой идентификатор.",
+        }
+    }
 
     def check(self, model: AppModel) -> Iterator[Result]:
         for route in model.routes:
@@ -75,10 +96,10 @@ class MissingAuthorization(Rule):
             if route.authorization is not None:
                 yield self.passed(f"{route.label}: {ids} checked — {route.authorization}", route.location)
                 continue
-            who = "anyone" if not route.auth.authenticated else "any authenticated caller"
             yield self.finding(
                 route.location,
-                f"{route.label} takes {ids} from the client and never checks it against the caller: "
-                f"{who} can reach another tenant's data by changing it.",
+                "any_user" if route.auth.authenticated else "anyone",
                 anchor=f"{route.label}:{ids}",
+                route=route.label,
+                ids=ids,
             )

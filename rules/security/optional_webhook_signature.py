@@ -59,6 +59,26 @@ class OptionalWebhookSignature(Rule):
     effort = "30m"
     fix = "Make the webhook secret a required setting and verify the signature on every request; reject with 401 otherwise."
     references = ("CWE-347", "OWASP-API2:2023")
+    messages = {
+        "unsigned": "Webhook {route} never verifies the sender's signature: anyone can post forged events.",
+        "conditional": "Webhook {route} verifies the signature only when {secret} is set; without it forged events "
+        "are accepted.",
+    }
+    translations = {
+        "ru": {
+            "title": "Подпись вебхука необязательна или не проверяется",
+            "fix": "Сделайте секрет вебхука обязательной настройкой и проверяйте подпись у каждого запроса; "
+            "иначе отвечайте 401.",
+            "why": "Эндпоинт вебхука публичен по необходимости, и подпись — его единственная аутентификация. Когда "
+            "секрет не задан в каком-то окружении — новый деплой, переименованная переменная, — эндпоинт молча "
+            "принимает поддельные события: фальшивые обновления CRM, платежи, внедрённые данные обрабатываются "
+            "как настоящие.",
+            "message.unsigned": "Вебхук {route} никогда не проверяет подпись отправителя: кто угодно может "
+            "присылать поддельные события.",
+            "message.conditional": "Вебхук {route} проверяет подпись, только если задан {secret}; без него "
+            "принимаются поддельные события.",
+        }
+    }
 
     def check(self, model: AppModel) -> Iterator[Result]:
         for route in model.routes:
@@ -66,17 +86,15 @@ class OptionalWebhookSignature(Rule):
             if check is None:
                 continue
             if not check.verified:
-                yield self.finding(
-                    route.location,
-                    f"Webhook {route.label} never verifies the sender's signature: anyone can post forged events.",
-                    anchor=f"webhook:{route.label}",
-                )
+                yield self.finding(route.location, "unsigned", anchor=f"webhook:{route.label}", route=route.label)
             elif check.conditional_on is not None:
                 yield self.finding(
                     check.conditional_on.location or route.location,
-                    f"Webhook {route.label}: {check.conditional_on.text}; without it forged events are accepted.",
+                    "conditional",
                     anchor=f"webhook:{route.label}",
                     related=(check.evidence.location,) if check.evidence and check.evidence.location else (),
+                    route=route.label,
+                    secret=check.secret,
                 )
             else:
                 yield self.passed(f"webhook {route.label} verifies its signature: {check.evidence}", route.location)

@@ -57,6 +57,25 @@ class PermissiveCors(Rule):
     effort = "30m"
     fix = "List the trusted front-end origins explicitly (from settings) instead of `*` or a match-all regex."
     references = ("CWE-942", "OWASP-API8:2023")
+    messages = {
+        "credentials": "CORS grants any origin with credentials ({reason}, allow_credentials=True): any website can "
+        "call the API with the user's cookies and read the answer.",
+        "any_origin": "CORS grants any origin ({reason}): any website can read what the API returns.",
+    }
+    translations = {
+        "ru": {
+            "title": "CORS разрешает любой источник",
+            "fix": "Перечислите доверенные источники фронтенда явно (из настроек) вместо `*` или регулярного "
+            "выражения, совпадающего с любым сайтом.",
+            "why": "Когда разрешены учётные данные, Starlette отвечает на запрос с cookies собственным `Origin` "
+            "вызывающего и `Access-Control-Allow-Credentials: true`: любой сайт, который открыл пользователь, "
+            "вызывает API от его имени и читает ответы — создаёт и удаляет записи, читает данные организации "
+            "(CSRF с ответом на руках). Без учётных данных любой сайт читает всё, что API отдаёт анонимно.",
+            "message.credentials": "CORS разрешает любой источник вместе с учётными данными ({reason}, "
+            "allow_credentials=True): любой сайт может вызвать API с cookies пользователя и прочитать ответ.",
+            "message.any_origin": "CORS разрешает любой источник ({reason}): любой сайт может читать ответы API.",
+        }
+    }
 
     def check(self, model: AppModel) -> Iterator[Result]:
         for cors in model.cors:
@@ -68,17 +87,14 @@ class PermissiveCors(Rule):
             related = tuple(v.location for v in (cors.origins, cors.origin_regex, cors.credentials) if v.location)
             if cors.credentials_enabled:
                 yield self.finding(
-                    cors.location,
-                    f"CORS grants any origin with credentials ({cors.any_origin_reason}, allow_credentials=True): "
-                    "any website can call the API with the user's cookies and read the answer.",
-                    anchor=f"cors:{cors.app}",
-                    related=related,
+                    cors.location, "credentials", anchor=f"cors:{cors.app}", related=related, reason=cors.any_origin_reason
                 )
             else:
                 yield self.finding(
                     cors.location,
-                    f"CORS grants any origin ({cors.any_origin_reason}): any website can read what the API returns.",
+                    "any_origin",
                     anchor=f"cors:{cors.app}",
                     severity=Severity.MEDIUM,
                     related=related,
+                    reason=cors.any_origin_reason,
                 )

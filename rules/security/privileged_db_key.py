@@ -56,16 +56,29 @@ class PrivilegedDbKey(Rule):
         "service-role key for back-office jobs."
     )
     references = ("CWE-250", "OWASP-API1:2023")
+    messages = {
+        "privileged": "Client built with a privileged key ({credential}) that bypasses row-level security serves "
+        "request paths: {routes}.",
+    }
+    translations = {
+        "ru": {
+            "title": "Запросы обслуживаются ключом БД, который обходит row-level security",
+            "fix": "Обслуживайте запросы клиентом с правами вызывающего (anon-ключ и JWT пользователя, под RLS); "
+            "service-role ключ оставьте для фоновых задач.",
+            "why": "Ключ service-role игнорирует все политики row-level security, поэтому между вызывающим и "
+            "строками всех организаций остаётся только код приложения. Один забытый фильтр по `org_id`, один IDOR "
+            "или инъекция — и данные всех арендаторов открыты; база данных не поможет.",
+            "message.privileged": "Клиент с привилегированным ключом ({credential}), обходящим row-level "
+            "security, обслуживает запросы: {routes}.",
+        }
+    }
 
     def check(self, model: AppModel) -> Iterator[Result]:
         for client in model.privileged_clients:
             if not client.used_by_routes:
                 yield self.passed(f"privileged client ({client.credential}) is not used on request paths", client.location)
                 continue
-            shown = ", ".join(client.used_by_routes[:4]) + (f" and {len(client.used_by_routes) - 4} more" if len(client.used_by_routes) > 4 else "")
+            shown = ", ".join(client.used_by_routes[:4]) + (f" (+{len(client.used_by_routes) - 4})" if len(client.used_by_routes) > 4 else "")
             yield self.finding(
-                client.location,
-                f"Client built with a privileged key ({client.credential}) that bypasses row-level security "
-                f"serves request paths: {shown}.",
-                anchor=f"privileged:{client.owner}",
+                client.location, "privileged", anchor=f"privileged:{client.owner}", credential=client.credential, routes=shown
             )
