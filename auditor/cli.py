@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -34,6 +35,13 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    markdown = "markdown"
+    html = "html"
+
+
+class Lang(str, Enum):
+    en = "en"
+    ru = "ru"
 
 
 class UsageError(Exception):
@@ -114,6 +122,8 @@ def audit_command(
     isolated: bool = typer.Option(False, "--isolated", help="Ignore configuration files."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Report, but exit 0 even when the gate fails."),
     show_passes: bool = typer.Option(False, "--passes", help="Text format: also list what is good."),
+    lang: Lang = typer.Option(Lang.en, "--lang", help="Language of Markdown and HTML reports."),
+    timestamp: bool = typer.Option(False, "--timestamp", help="Put the date and time in Markdown and HTML reports."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for parsing (default: CPU count)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
 ) -> None:
@@ -139,15 +149,19 @@ def audit_command(
         if unknown:
             raise UsageError(f"unknown rule code or slug: {', '.join(unknown)} (see `auditor rules`)")
         result = audit(path, config, registry, jobs=jobs)
-        _emit(result, output_format, output, show_passes)
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None
+        _emit(result, output_format, output, show_passes, registry, lang.value, stamp)
         code = _gate(result, config)
         if result.internal_errors:
             raise _fail(result.internal_errors[0])
     raise typer.Exit(EXIT_OK if exit_zero else code)
 
 
-def _emit(result: AuditResult, output_format: Format, output: Optional[Path], show_passes: bool) -> None:
+def _emit(
+    result: AuditResult, output_format: Format, output: Optional[Path], show_passes: bool, registry: Registry, lang: str, stamp: Optional[str]
+) -> None:
     from .render.json_report import render_json
+    from .render.report import render_report
     from .render.sarif import render_sarif
     from .render.text import render_text
 
@@ -158,7 +172,10 @@ def _emit(result: AuditResult, output_format: Format, output: Optional[Path], sh
         with output.open("w", encoding="utf-8") as handle:
             render_text(result, Console(file=handle, no_color=True, highlight=False, width=120), show_passes)
         return
-    text = render_json(result) if output_format is Format.json else render_sarif(result)
+    if output_format in (Format.markdown, Format.html):
+        text = render_report(result, registry, output_format.value, lang, stamp)
+    else:
+        text = render_json(result) if output_format is Format.json else render_sarif(result)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -31,7 +31,7 @@ def make_rule(code="XYZ001", name="example-rule", doc=None):
         "Example",
         (Rule,),
         {"__doc__": body, "code": code, "name": name, "title": "t", "category": Category.SECURITY,
-         "severity": Severity.LOW, "effort": "1h", "fix": "f", "messages": {"m": "m"}, "check": lambda self, model: iter(())},
+         "severity": Severity.LOW, "effort": "1h", "fix": "f", "impact": "i", "messages": {"m": "m"}, "check": lambda self, model: iter(())},
     )
 
 
@@ -112,6 +112,7 @@ PLUGIN = {
             severity = Severity.LOW
             effort = "5m"
             fix = "Rename it."
+            impact = "Inconsistent probes"
             messages = {"ping": "{path} is named /ping"}
 
             def check(self, model):

@@ -110,6 +110,7 @@ class Rule:
     confidence: ClassVar[Confidence] = Confidence.HIGH
     effort: ClassVar[str]  # time to fix: "30m", "4h", "1d"
     fix: ClassVar[str]  # the fix in one or two sentences
+    impact: ClassVar[str] = ""  # what goes wrong, in a few words, for the problems table
     references: ClassVar[tuple[str, ...]] = ()  # "CWE-306", "OWASP-API2:2023", URLs
     messages: ClassVar[dict[str, str]]  # message templates by key, English, `{name}` placeholders
     translations: ClassVar[dict[str, dict[str, str]]] = {}  # lang -> title, fix, why, message.<key>
@@ -190,7 +191,7 @@ class Rule:
 
     @classmethod
     def translation_keys(cls) -> set[str]:
-        return {"title", "fix", "why"} | {f"message.{k}" for k in getattr(cls, "messages", {})}
+        return {"title", "fix", "why", "impact"} | {f"message.{k}" for k in getattr(cls, "messages", {})}
 
     @classmethod
     def effort_minutes(cls) -> int:
@@ -204,7 +205,7 @@ class Rule:
     def problems(cls) -> list[str]:
         """What is missing for the rule to be registered."""
         out = []
-        for attr in ("code", "name", "title", "category", "severity", "effort", "fix", "messages"):
+        for attr in ("code", "name", "title", "category", "severity", "effort", "fix", "impact", "messages"):
             if not getattr(cls, attr, None):
                 out.append(f"missing {attr}")
         doc = cls.doc()

@@ -58,6 +58,7 @@ class NoGracefulShutdown(Rule):
     effort = "1h"
     fix = "Open long-lived clients in a lifespan handler and close them after its `yield` (or in a shutdown hook)."
     references = ("CWE-404",)
+    impact = "Lost work and errors on every deploy"
     messages = {
         "no_hook": "The app opens long-lived resources and never releases them on shutdown: {resources}; no lifespan, "
         "shutdown hook or SIGTERM handler releases them.",
@@ -67,6 +68,7 @@ class NoGracefulShutdown(Rule):
     }
     translations = {
         "ru": {
+            "impact": "Потерянная работа и ошибки при каждом деплое",
             "title": "Долгоживущие ресурсы не освобождаются при остановке",
             "fix": "Открывайте долгоживущие клиенты в lifespan-обработчике и закрывайте их после `yield` (или в "
             "shutdown-хуке).",

@@ -79,6 +79,7 @@ class InsecureSignatureCompare(Rule):
     effort = "30m"
     fix = "Compare with `hmac.compare_digest`, and compute the HMAC over `await request.body()` exactly as received."
     references = ("CWE-208", "CWE-347", "OWASP-API2:2023")
+    impact = "Signatures can be forged or genuine events rejected"
     messages = {
         "timing": "`{value}` is compared with `{op}`, which leaks by timing how much of a forged value is right; "
         "use hmac.compare_digest.",
@@ -86,6 +87,7 @@ class InsecureSignatureCompare(Rule):
     }
     translations = {
         "ru": {
+            "impact": "Подпись можно подобрать, настоящие события отклоняются",
             "title": "Подпись сравнивается за переменное время или по пересериализованному JSON",
             "fix": "Сравнивайте через `hmac.compare_digest` и считайте HMAC по `await request.body()` ровно в том "
             "виде, в каком тело пришло.",

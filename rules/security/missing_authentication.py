@@ -72,12 +72,14 @@ class MissingAuthentication(Rule):
         "router level, and mark public routes explicitly."
     )
     references = ("CWE-306", "OWASP-API2:2023")
+    impact = "Anyone reads and changes the data"
     messages = {
         "unauthenticated": "{route} ({handler}) is reachable without authentication: no auth dependency on the "
         "route, its routers or the app, and no auth middleware.",
     }
     translations = {
         "ru": {
+            "impact": "Любой читает и меняет данные",
             "title": "Эндпоинт доступен без аутентификации",
             "fix": "Добавьте зависимость, которая аутентифицирует (схема безопасности и проверка токена), на уровне "
             "приложения или роутера, а публичные маршруты отметьте явно.",

@@ -66,6 +66,7 @@ class MissingAuthorization(Rule):
         "memberships in a dependency that answers 403."
     )
     references = ("CWE-639", "OWASP-API1:2023")
+    impact = "Access to other tenants' data"
     messages = {
         "anyone": "{route} takes {ids} from the client and never checks it against the caller: anyone can reach "
         "another tenant's data by changing it.",
@@ -74,6 +75,7 @@ class MissingAuthorization(Rule):
     }
     translations = {
         "ru": {
+            "impact": "Доступ к данным чужих организаций",
             "title": "Идентификатор арендатора от клиента не сверяется с вызывающим",
             "fix": "Берите арендатора из аутентифицированного пользователя или проверяйте переданный идентификатор "
             "по его членствам в зависимости, которая отвечает 403.",

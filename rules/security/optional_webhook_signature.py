@@ -59,6 +59,7 @@ class OptionalWebhookSignature(Rule):
     effort = "30m"
     fix = "Make the webhook secret a required setting and verify the signature on every request; reject with 401 otherwise."
     references = ("CWE-347", "OWASP-API2:2023")
+    impact = "Forged webhooks are processed"
     messages = {
         "unsigned": "Webhook {route} never verifies the sender's signature: anyone can post forged events.",
         "conditional": "Webhook {route} verifies the signature only when {secret} is set; without it forged events "
@@ -66,6 +67,7 @@ class OptionalWebhookSignature(Rule):
     }
     translations = {
         "ru": {
+            "impact": "Обрабатываются поддельные вебхуки",
             "title": "Подпись вебхука необязательна или не проверяется",
             "fix": "Сделайте секрет вебхука обязательной настройкой и проверяйте подпись у каждого запроса; "
             "иначе отвечайте 401.",

@@ -57,6 +57,7 @@ class PermissiveCors(Rule):
     effort = "30m"
     fix = "List the trusted front-end origins explicitly (from settings) instead of `*` or a match-all regex."
     references = ("CWE-942", "OWASP-API8:2023")
+    impact = "Any site acts with the user's cookies (CSRF)"
     messages = {
         "credentials": "CORS grants any origin with credentials ({reason}, allow_credentials=True): any website can "
         "call the API with the user's cookies and read the answer.",
@@ -64,6 +65,7 @@ class PermissiveCors(Rule):
     }
     translations = {
         "ru": {
+            "impact": "Любой сайт действует с cookies пользователя (CSRF)",
             "title": "CORS разрешает любой источник",
             "fix": "Перечислите доверенные источники фронтенда явно (из настроек) вместо `*` или регулярного "
             "выражения, совпадающего с любым сайтом.",

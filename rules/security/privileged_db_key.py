@@ -56,12 +56,14 @@ class PrivilegedDbKey(Rule):
         "service-role key for back-office jobs."
     )
     references = ("CWE-250", "OWASP-API1:2023")
+    impact = "No access control at the database level"
     messages = {
         "privileged": "Client built with a privileged key ({credential}) that bypasses row-level security serves "
         "request paths: {routes}.",
     }
     translations = {
         "ru": {
+            "impact": "Нет разграничения доступа на уровне БД",
             "title": "Запросы обслуживаются ключом БД, который обходит row-level security",
             "fix": "Обслуживайте запросы клиентом с правами вызывающего (anon-ключ и JWT пользователя, под RLS); "
             "service-role ключ оставьте для фоновых задач.",

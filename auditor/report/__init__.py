@@ -1,0 +1,1 @@
+"""Reports a reviewer reads: Markdown and HTML from one content model."""
