@@ -25,6 +25,10 @@ def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
+# What the deployment may supply in front of the code, declared so a rule can stand down honestly.
+ASSUMPTIONS = frozenset({"edge-rate-limit", "edge-body-limit", "edge-security-headers", "edge-ip-allowlist"})
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=_kebab, populate_by_name=True, frozen=True)
 
@@ -41,6 +45,15 @@ class Config(BaseModel):
     fail_on: Severity | None = None
     require_reason: bool = False
     max_file_size: int = Field(default=2 * 1024 * 1024, gt=0)
+    assume: list[str] = Field(default_factory=list)
+
+    @field_validator("assume")
+    @classmethod
+    def _known_assumptions(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - ASSUMPTIONS)
+        if unknown:
+            raise ValueError(f"unknown assumption {', '.join(unknown)}; known: {', '.join(sorted(ASSUMPTIONS))}")
+        return value
 
     @field_validator("fail_on", mode="before")
     @classmethod

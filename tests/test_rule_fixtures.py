@@ -1,7 +1,8 @@
 """Every rule against its annotated fixtures: exactly the `# expect:` lines fire.
 
 Each entry under fixtures/rules/<CODE>/ is one case: a single-file service or
-a folder holding a multi-file one (with an optional auditor.toml). On each
+a folder holding a multi-file one (with its configuration, if any, found the
+way the CLI finds it). On each
 line, `# expect: CODE` must fire, `# ok: CODE` marks a trap that must not,
 `# todo-expect:` / `# todo-ok:` record a known miss / false alarm as today's
 behaviour.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import Config, load_config
+from auditor.config import Config, find_config, load_config
 from auditor.engine.runner import audit
 
 from .conftest import FIXTURES
@@ -39,8 +40,8 @@ def annotations(case: Path, code: str) -> dict[str, set[tuple[str, int]]]:
 @pytest.mark.parametrize(("code", "case"), CASES, ids=[f"{c}/{p.name}" for c, p in CASES])
 def test_fixture_annotations(code: str, case: Path, registry) -> None:
     config = Config()
-    if case.is_dir() and (case / "auditor.toml").exists():
-        config, _ = load_config(case / "auditor.toml")
+    if case.is_dir():
+        config, _ = load_config(find_config(case))
     config = config.model_copy(update={"select": [code], "ignore": []})
     result = audit(case, config, registry, jobs=1)
     assert not result.internal_errors

@@ -14,6 +14,7 @@ from ..discovery import SourceFile, discover
 from ..model.build import ModelOptions, build_model
 from ..model.types import AppModel
 from ..parsing import FileError, ModuleFacts, ParseOptions, parse_file
+from ..pins import read_pins
 from .registry import Registry
 from .rule import Finding, Pass, Rule
 from .scoring import ScoreCard, score
@@ -73,6 +74,8 @@ def audit(root: Path, config: Config, registry: Registry, jobs: int | None = Non
         auth_dependencies=tuple(config.auth_dependencies),
         tenant_params=tuple(config.tenant_params),
         webhook_routes=tuple(config.webhook_routes),
+        assumptions=frozenset(config.assume),
+        pins=tuple(sorted(read_pins(base).items())),
     )
     model = build_model(str(base), modules, options)
     rules = registry.select(config.select, config.ignore)

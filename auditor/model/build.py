@@ -10,7 +10,7 @@ from ..parsing.facts import CallExpr, Const, ModuleFacts, dotted
 from .auth import AuthAnalyzer
 from .authorization import with_authorization
 from .webhooks import WebhookAnalyzer, with_webhook_verification
-from .environment import env_reads, integrations
+from .environment import env_reads, first_imports, integrations
 from .evaluate import Evaluator, Scope, annotation_text, field_default, is_optional_annotation
 from .fastapi import FastAPIAdapter, FastAPIFacts, Include, RawRoute, RouterObj, join_paths
 from .index import ProjectIndex
@@ -64,6 +64,8 @@ class ModelOptions:
     auth_dependencies: tuple[str, ...] = ()
     tenant_params: tuple[str, ...] = ()
     webhook_routes: tuple[str, ...] = ()
+    assumptions: frozenset[str] = frozenset()
+    pins: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -106,6 +108,9 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model.exception_handlers = facts.exception_handlers
     model.env_reads = env_reads(evaluator, modules)
     model.integrations = integrations(modules)
+    model.imports = first_imports(modules)
+    model.assumptions = options.assumptions
+    model.pins = dict(options.pins)
     model.request_path_functions = _reachable(model, evaluator, index)
     model.privileged_clients = _privileged_clients(model, evaluator, index)
     return model

@@ -85,3 +85,14 @@ def _env_read(evaluator: Evaluator, scope: Scope, call: CallExpr) -> tuple[str, 
         return None
     default = call.arg(1, "default")
     return key.value, repr(default.value) if isinstance(default, Const) else None
+
+
+def first_imports(modules: list[ModuleFacts]) -> dict[str, Location]:
+    """Every imported module or name (`slowapi`, `slowapi.Limiter`) -> where it is first imported."""
+    out: dict[str, Location] = {}
+    for module in sorted(modules, key=lambda m: m.path):
+        for ref in module.imports.values():
+            target = ref.module if ref.name is None else f"{ref.module}.{ref.name}"
+            out.setdefault(target, Location(module.path, ref.span))
+            out.setdefault(ref.module, Location(module.path, ref.span))
+    return out

@@ -236,6 +236,16 @@ class AppModel:
     exception_handlers: list[ExceptionHandler] = field(default_factory=list)
     env_reads: list[EnvRead] = field(default_factory=list)
     integrations: list[Integration] = field(default_factory=list)
+    imports: dict[str, Location] = field(default_factory=dict)  # imported module/name -> first import
+    assumptions: frozenset[str] = frozenset()  # what the config says the deployment supplies
+    pins: dict[str, str] = field(default_factory=dict)  # distribution -> declared specifier
+
+    def imported(self, *prefixes: str) -> Location | None:
+        """Where the first of these modules (or anything under them) is imported."""
+        for name, location in sorted(self.imports.items(), key=lambda kv: (str(kv[1]), kv[0])):
+            if any(name == p or name.startswith(p + ".") for p in prefixes):
+                return location
+        return None
     settings: list[SettingsField] = field(default_factory=list)
     privileged_clients: list[PrivilegedClient] = field(default_factory=list)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)

@@ -200,6 +200,8 @@ class ModuleExtractor:
             value = self.expr.convert(small.value)
             for target in small.targets:
                 self.assign(target.target, value, None, span, body, in_function)
+                if isinstance(target.target, cst.Subscript):  # headers["X-Frame-Options"] = ...
+                    self.scan(target.target, body, guards, in_loop)
             self.scan(small.value, body, guards, in_loop)
         elif kind is cst.AnnAssign:
             value = self.expr.convert(small.value) if small.value is not None else None
