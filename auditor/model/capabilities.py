@@ -91,3 +91,62 @@ def _status_codes(info) -> set[int]:
             if code and 100 <= code < 600:
                 codes.add(code)
     return codes
+
+
+METRICS_LIBRARIES = (
+    "prometheus_client", "prometheus_fastapi_instrumentator", "starlette_exporter", "starlette_prometheus",
+    "aioprometheus", "opentelemetry.metrics", "opentelemetry.sdk.metrics", "datadog", "statsd", "aiodogstatsd",
+)
+ERROR_TRACKERS = {
+    "sentry_sdk.init": "Sentry",
+    "rollbar.init": "Rollbar",
+    "bugsnag.configure": "Bugsnag",
+    "honeybadger.honeybadger.configure": "Honeybadger",
+    "newrelic.agent.initialize": "New Relic",
+    "ddtrace.patch_all": "Datadog APM",
+    "ddtrace.auto": "Datadog APM",
+}
+CORRELATION_LIBRARIES = ("asgi_correlation_id", "starlette_context", "fastapi_request_id", "asgi_request_id")
+CORRELATION_HEADERS = ("x-request-id", "x-correlation-id", "x-trace-id", "request-id", "correlation-id")
+_CORRELATION_NAME = re.compile(r"(request_?id|correlation_?id)", re.I)
+STRUCTURED_LOGGING = ("structlog", "pythonjsonlogger", "json_log_formatter", "ecs_logging", "loguru")
+
+
+def metrics(model: AppModel) -> Evidence | None:
+    location = model.imported(*METRICS_LIBRARIES)
+    if location is None:
+        return None
+    name = next(n for n in sorted(model.imports) if model.imports[n] == location)
+    return Evidence(f"metrics exported with {name.split('.')[0]}", location)
+
+
+def error_tracking(model: AppModel) -> Evidence | None:
+    for site, location, target in model.calls_to(*ERROR_TRACKERS):
+        conditional = " (when configured)" if site.guards else ""
+        return Evidence(f"{ERROR_TRACKERS[target]} error tracking{conditional}", location)
+    location = model.imported("ddtrace")
+    return Evidence("Datadog APM", location) if location else None
+
+
+def correlation_ids(model: AppModel) -> Evidence | None:
+    location = model.imported(*CORRELATION_LIBRARIES)
+    if location is not None:
+        return Evidence("request ids from a correlation-id middleware", location)
+    found = _middleware_named(model, _CORRELATION_NAME)
+    if found:
+        return found
+    found = _functions_with(model, CORRELATION_HEADERS)
+    if found:
+        return found
+    for site, location, _ in model.calls_to("structlog.contextvars.bind_contextvars", "structlog.contextvars.bind"):
+        if any(_CORRELATION_NAME.search(key) for key, _ in site.call.kwargs):
+            return Evidence("request id bound into the log context", location)
+    return None
+
+
+def structured_logging(model: AppModel) -> Evidence | None:
+    location = model.imported(*STRUCTURED_LOGGING)
+    if location is not None:
+        name = next(n for n in sorted(model.imports) if model.imports[n] == location)
+        return Evidence(f"structured logging with {name.split('.')[0]}", location)
+    return None

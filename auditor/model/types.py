@@ -239,6 +239,27 @@ class AppModel:
     imports: dict[str, Location] = field(default_factory=dict)  # imported module/name -> first import
     assumptions: frozenset[str] = frozenset()  # what the config says the deployment supplies
     pins: dict[str, str] = field(default_factory=dict)  # distribution -> declared specifier
+    # Set by the builder: resolving call targets lazily keeps small audits fast.
+    _build_call_index: Any = field(default=None, repr=False)
+    _callee: Any = field(default=None, repr=False)
+    _call_index: Any = field(default=None, repr=False)
+
+    def calls_to(self, *targets: str):
+        """(call site, location, target) for every call resolving to one of `targets`, in file order."""
+        index = self.call_index()
+        found = [entry for target in targets for entry in index.get(target, ())]
+        found.sort(key=lambda e: (e[1].path, e[1].span))
+        for site, location, _function in found:
+            yield site, location, self.evaluate_callee(site, _function, location.path)
+
+    def call_index(self) -> dict[str, list[tuple[Any, Location, str | None]]]:
+        """Every call in the project by the qualified name it calls (built once, on first use)."""
+        if self._call_index is None:
+            self._call_index = self._build_call_index()  # type: ignore[misc]
+        return self._call_index  # type: ignore[return-value]
+
+    def evaluate_callee(self, site, function: str | None, path: str) -> str | None:
+        return self._callee(site, function, path)  # type: ignore[misc]
 
     def imported(self, *prefixes: str) -> Location | None:
         """Where the first of these modules (or anything under them) is imported."""
