@@ -12,7 +12,7 @@ from .config import settings
 
 redis = Redis.from_url(os.getenv("REDIS_URL", "redis://localhost"))
 db = create_client(settings.supabase_url, settings.supabase_service_role_key)
-app = FastAPI(title="showcase")
+app = FastAPI(title="showcase", openapi_url=None)
 app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True)
 
 
