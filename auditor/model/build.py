@@ -47,7 +47,7 @@ _AUTH_FLOW_SEGMENTS = frozenset(
         "forgot-password", "reset-password", "recover-password", "verify-email",
     }
 )
-_WEBHOOK_SEGMENT = re.compile(r"(^|[-_])(web)?hooks?($|[-_])", re.I)
+_WEBHOOK_SEGMENT = re.compile(r"^(web)?hooks?$|[-_]webhooks?$|^webhooks?[-_]", re.I)
 _PRIVILEGED_CREDENTIAL = re.compile(r"service[_-]?role|service_key|SERVICE_KEY|admin[_-]?key|superuser", re.I)
 PRIVILEGED_CLIENTS = {
     "supabase.create_client": 1,
@@ -190,7 +190,7 @@ def _route(raw: RawRoute, chain: _Chain, facts: FastAPIFacts, adapter: FastAPIAd
     deps += param_deps
     apps = {chain.app} | {r.id for r in chain.routers if r.id in facts.apps}
     verdict = _auth_verdict(facts, apps, deps, auth, handler, located.module)
-    is_webhook = _is_webhook(path, handler, params, options)
+    is_webhook = _is_webhook(path, raw.methods, handler, params, options)
     return Route(
         app=chain.app,
         methods=raw.methods,
@@ -260,9 +260,11 @@ def _public_reason(path: str, methods: tuple[str, ...], options: ModelOptions) -
     return None
 
 
-def _is_webhook(path: str, handler, params, options: ModelOptions) -> bool:
+def _is_webhook(path: str, methods: tuple[str, ...], handler, params, options: ModelOptions) -> bool:
     if any(fnmatch.fnmatchcase(path, p) for p in options.webhook_routes):
         return True
+    if not set(methods) & {"POST", "PUT", "PATCH"}:
+        return False  # deliveries are posted
     if any(_WEBHOOK_SEGMENT.search(s) for s in _segments(path)) or "webhook" in handler.name.lower():
         return True
     if any("signature" in s.lower() for s in handler.strings):

@@ -33,6 +33,8 @@ class WebhookVerification:
     evidence: Evidence | None = None  # where it is
     conditional_on: Evidence | None = None  # the `if secret:` it hides behind
     secret: str | None = None  # the name that test reads
+    replay_protection: Evidence | None = None  # a timestamp tolerance or delivery-id de-duplication
+    source_check: Evidence | None = None  # an allowlist of sender addresses
 
 
 def _secret_test(test: Expr) -> tuple[str, bool] | None:
@@ -118,5 +120,67 @@ class WebhookAnalyzer:
 def with_webhook_verification(route: Route, analyzer: WebhookAnalyzer) -> Route:
     if not route.is_webhook:
         return route
-    return replace(route, webhook=analyzer.verification(route))
+    verification = replace(
+        analyzer.verification(route),
+        replay_protection=replay_protection(analyzer, route),
+        source_check=source_check(analyzer, route),
+    )
+    return replace(route, webhook=verification)
 
+
+
+_TIMESTAMP_HEADER = re.compile(r"(timestamp|-time$|^date$|signature-time|x-[\w-]*-ts$)", re.I)
+_DELIVERY_HEADER = re.compile(r"(delivery|event-id|webhook-id|message-id|idempotency|request-id|x-[\w-]*-id$)", re.I)
+_CLOCK_CALLS = frozenset({"time.time", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.now", "datetime.utcnow", "time.monotonic"})
+_BUILT_IN_TOLERANCE = frozenset({"stripe.Webhook.construct_event", "stripe.WebhookSignature.verify_header", "svix.webhooks.Webhook", "svix.Webhook"})
+_ALLOWLIST_NAME = re.compile(r"(allow(ed)?_?(ips?|list|networks?|cidrs?)|whitelist|trusted_(ips?|networks?|proxies))", re.I)
+
+
+def _functions_on_path(analyzer: "WebhookAnalyzer", route: Route, depth: int = 2):
+    """The handler, its dependencies and what they call, with their scopes."""
+    todo = [(route.handler, 0)] + [(d.target.removesuffix("()"), 0) for d in route.dependencies]
+    seen: set[str] = set()
+    while todo:
+        qual, level = todo.pop()
+        located = analyzer.index.functions.get(qual)
+        if located is None or qual in seen:
+            continue
+        seen.add(qual)
+        fn: FunctionFacts = located.definition  # type: ignore[assignment]
+        scope = Scope(located.module, fn)
+        yield located.module, fn, scope
+        if level < depth:
+            for site in fn.calls:
+                target = analyzer.ev.callee(scope, site.call)
+                if target in analyzer.index.functions:
+                    todo.append((target, level + 1))
+
+
+def replay_protection(analyzer: "WebhookAnalyzer", route: Route) -> Evidence | None:
+    """A timestamp checked against the clock, or a delivery id remembered."""
+    for module, fn, scope in _functions_on_path(analyzer, route):
+        targets = {analyzer.ev.callee(scope, site.call) or "" for site in fn.calls}
+        where = Location(module.path, fn.span)
+        if targets & _BUILT_IN_TOLERANCE:
+            return Evidence(f"{fn.name}: the provider's verifier rejects stale timestamps", where)
+        headers = {s for s in fn.strings if "-" in s or s.lower() == "date"}
+        if any(_TIMESTAMP_HEADER.search(h) for h in headers) and targets & _CLOCK_CALLS:
+            return Evidence(f"{fn.name} checks the delivery timestamp against the clock", where)
+        remembers = any(site.call.kwarg("nx") is not None for site in fn.calls) or any(
+            t.endswith((".setnx", ".sadd", ".add_delivery", ".seen")) for t in targets
+        )
+        if any(_DELIVERY_HEADER.search(h) for h in headers) and remembers:
+            return Evidence(f"{fn.name} remembers delivery ids", where)
+    return None
+
+
+def source_check(analyzer: "WebhookAnalyzer", route: Route) -> Evidence | None:
+    """The sender's address compared with an allowlist."""
+    for module, fn, _scope in _functions_on_path(analyzer, route):
+        reads_address = any(n.endswith(("client.host", "remote_addr")) for n in fn.names) or "x-forwarded-for" in {
+            s.lower() for s in fn.strings
+        }
+        allowlist = any(_ALLOWLIST_NAME.search(n) for n in fn.names) or any("ipaddress" in n for n in fn.names)
+        if reads_address and allowlist:
+            return Evidence(f"{fn.name} checks the sender's address against an allowlist", Location(module.path, fn.span))
+    return None

@@ -42,3 +42,8 @@ async def webhook(request: Request):
 @app.get("/health")
 async def health():
     return {"status": "ok"}
+
+
+@app.get("/oauth/kommo/callback")
+async def oauth_callback(code: str, state: str):
+    return {"code": code, "state": state}
