@@ -46,6 +46,10 @@ ROWS = [
     Row("A2 problem 4 (seed's own code)", "signature compared with !=", "SEC007", "app/routes/kommo.py", 121),
     Row("A5#7, C5 server.ts:143-151", "no graceful shutdown", "REL001", *APP),
     Row("A5#5, C6", "no rate limiting", "SEC005", *APP),
+    Row("A5#8, C7 health.ts:1-7", "shallow health check", "REL002", "app/routes/health.py", 8),
+    Row("A5#9, C9", "no request timeouts", "REL003", "app/lib/providers/kommo.py", 19),
+    Row("A5#11-12, C11 kommo.ts:190-201", "no token refresh", "REL004", "app/lib/repositories/kommo.py", 31),
+    Row("A5 top-15 #13", "no circuit breaker on Kommo calls", "REL005", None, None),
     Row("A5#13, C12 kommo.ts:384-431", "webhook without replay protection", "SEC008", "app/routes/kommo.py", 112),
     Row("A5 top-15 #10, C13", "webhook source IP not checked", "SEC009", "app/routes/kommo.py", 112),
     Row("A2 problem 5 kommo.ts:156-169", "OAuth state not bound to the user", "SEC010", "app/routes/kommo.py", 65),
@@ -53,11 +57,7 @@ ROWS = [
     Row("A5 top-15 #12, C15", "no API versioning", "DOC001", *APP),
 ]
 PENDING = [  # rules of the catalog issue, not implemented yet
-    Row("A5#8, C7 health.ts:1-7", "shallow health check", "REL002", "app/routes/health.py", 8),
-    Row("A5#9, C9", "no request timeouts", "REL003", "app/lib/providers/kommo.py", 19),
-    Row("A5#11-12, C11 kommo.ts:190-201", "no token refresh", "REL004", None, None),
     Row("A5 top-15 #15, C14", "no audit logs", "OBS004", *APP),
-    Row("A5 top-15 #13", "no circuit breaker on Kommo calls", "REL005", None, None),
     Row("A3.3", "Redis URL (with password) in logs", "SEC011", "app/lib/queue/__init__.py", 9),
 ]
 STRENGTHS = ["SEC015", "OBS001", "OBS002", "OBS005"]  # headers (helmet), metrics, Sentry, structured logging

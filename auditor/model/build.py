@@ -14,6 +14,7 @@ from .environment import env_reads, first_imports, integrations
 from .evaluate import Evaluator, Scope, annotation_text, field_default, is_optional_annotation
 from .fastapi import FastAPIAdapter, FastAPIFacts, Include, RawRoute, RouterObj, join_paths
 from .index import ProjectIndex
+from .outbound import is_cached_getter, outbound_calls
 from .resources import ResourceFinder
 from .types import (
     AppModel,
@@ -114,6 +115,10 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model._callee = lambda site, function, path: _callee(index, evaluator, site, function, path)
     model.pins = dict(options.pins)
     model.request_path_functions = _reachable(model, evaluator, index)
+    model.outbound = outbound_calls(evaluator, modules)
+    model.cached_getters = frozenset(
+        q for q, located in index.functions.items() if is_cached_getter(evaluator, located.module, located.definition)  # type: ignore[arg-type]
+    )
     model.privileged_clients = _privileged_clients(model, evaluator, index)
     return model
 

@@ -38,6 +38,7 @@ class Evaluator:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
         self._settings_classes: dict[str, bool] = {}
+        self._in_callee: set[tuple[str, str]] = set()
 
     # --- names -----------------------------------------------------------
 
@@ -84,8 +85,24 @@ class Evaluator:
         return self.resolve(scope, name) if name else None
 
     def callee(self, scope: Scope, call: CallExpr) -> str | None:
-        """Qualified name of what a call calls; `x.from_url` through a class too."""
-        return self.resolve_expr(scope, call.func)
+        """Qualified name of what a call calls: `client.send()` on a project class's instance,
+        and `self.helper()` inside a method, resolve to the method."""
+        func = call.func
+        if isinstance(func, Attr) and isinstance(func.value, Name):
+            receiver = func.value.id
+            fn = scope.function
+            if receiver == "self" and fn is not None and fn.class_name:
+                return f"{fn.class_name}.{func.attr}"
+            key = (fn.qualname if fn else "", receiver)
+            if fn is not None and key not in self._in_callee and fn.param(receiver) is None and self.local_assignments(scope, receiver):
+                self._in_callee.add(key)  # `x = x.next()` must not recurse forever
+                try:
+                    cls = self.instance_class(scope, func.value)
+                finally:
+                    self._in_callee.discard(key)
+                if cls and cls in self.index.classes:
+                    return f"{cls}.{func.attr}"
+        return self.resolve_expr(scope, func)
 
     def local_assignments(self, scope: Scope, head: str) -> list[Assignment]:
         if scope.function is None:

@@ -239,6 +239,8 @@ class AppModel:
     imports: dict[str, Location] = field(default_factory=dict)  # imported module/name -> first import
     assumptions: frozenset[str] = frozenset()  # what the config says the deployment supplies
     pins: dict[str, str] = field(default_factory=dict)  # distribution -> declared specifier
+    outbound: list[Any] = field(default_factory=list)  # OutboundCall: HTTP requests, clients, Redis clients
+    cached_getters: frozenset[str] = frozenset()  # functions memoised with lru_cache/cache
     # Set by the builder: resolving call targets lazily keeps small audits fast.
     _build_call_index: Any = field(default=None, repr=False)
     _callee: Any = field(default=None, repr=False)

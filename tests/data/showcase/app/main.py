@@ -47,3 +47,11 @@ async def health():
 @app.get("/oauth/kommo/callback")
 async def oauth_callback(code: str, state: str):
     return {"code": code, "state": state}
+
+
+@app.post("/contacts")
+async def create_contact(contact: dict):
+    from .crm import legacy_lookup, push_contact
+
+    legacy_lookup(contact["email"])
+    return await push_contact(contact)
