@@ -69,12 +69,19 @@ class NoApiDocs(Rule):
         for app in model.served_apps:
             if app.framework != "fastapi":
                 continue
-            schema = app.call.kwarg("openapi_url")
-            if isinstance(schema, Const) and schema.value in (None, ""):
-                if replacement is not None:
-                    yield self.passed("OpenAPI schema generated with get_openapi()", replacement[1])
-                else:
-                    yield self.finding(app.location, "disabled", anchor=f"docs:{app.id}")
-            else:
+            # a sub-app mounted under this one serves its schema too (under the mount path)
+            family = [app] + [a for a in model.apps if a.mounted_in == app.id]
+            serving = [a for a in family if not _schema_off(a)]
+            if serving:
+                schema = serving[0].call.kwarg("openapi_url")
                 url = schema.value if isinstance(schema, Const) else "/openapi.json"
-                yield self.passed(f"OpenAPI schema served at {url}", Location(app.location.path, app.location.span))
+                yield self.passed(f"OpenAPI schema served at {url}", Location(serving[0].location.path, serving[0].location.span))
+            elif replacement is not None:
+                yield self.passed("OpenAPI schema generated with get_openapi()", replacement[1])
+            else:
+                yield self.finding(app.location, "disabled", anchor=f"docs:{app.id}")
+
+
+def _schema_off(app) -> bool:
+    schema = app.call.kwarg("openapi_url")
+    return isinstance(schema, Const) and schema.value in (None, "")
