@@ -46,6 +46,8 @@ ROWS = [
     Row("A2 problem 4 (seed's own code)", "signature compared with !=", "SEC007", "app/routes/kommo.py", 121),
     Row("A5#7, C5 server.ts:143-151", "no graceful shutdown", "REL001", *APP),
     Row("A5#5, C6", "no rate limiting", "SEC005", *APP),
+    Row("A3.3", "Redis URL (with password) in logs", "SEC011", "app/lib/queue/__init__.py", 9),
+    Row("A7 checklist, C8", "KOMMO_WEBHOOK_SECRET optional", "SEC014", "app/settings.py", 28),
     Row("A5#8, C7 health.ts:1-7", "shallow health check", "REL002", "app/routes/health.py", 8),
     Row("A5#9, C9", "no request timeouts", "REL003", "app/lib/providers/kommo.py", 19),
     Row("A5#11-12, C11 kommo.ts:190-201", "no token refresh", "REL004", "app/lib/repositories/kommo.py", 31),
@@ -58,7 +60,6 @@ ROWS = [
 ]
 PENDING = [  # rules of the catalog issue, not implemented yet
     Row("A5 top-15 #15, C14", "no audit logs", "OBS004", *APP),
-    Row("A3.3", "Redis URL (with password) in logs", "SEC011", "app/lib/queue/__init__.py", 9),
 ]
 STRENGTHS = ["SEC015", "OBS001", "OBS002", "OBS005"]  # headers (helmet), metrics, Sentry, structured logging
 PENDING_STRENGTHS = ["ARC001"]  # validation everywhere

@@ -141,7 +141,10 @@ class FastAPIAdapter:
         deps = self._dependency_list(scope, call.kwarg("dependencies"), "app" if kind == "fastapi.FastAPI" else "router")
         if kind == "fastapi.FastAPI":
             title = call.kwarg("title")
-            self.out.apps[ident] = App(ident, "fastapi", location, call, scope.module.module, title.value if isinstance(title, Const) else None)
+            debug = self.ev.evaluate(scope, call.kwarg("debug")) if call.kwarg("debug") is not None else None
+            self.out.apps[ident] = App(
+                ident, "fastapi", location, call, scope.module.module, title.value if isinstance(title, Const) else None, debug=debug
+            )
             self.out.app_dependencies[ident] = deps
             self._constructor_hooks(scope, ident, call)
             for item in getattr(call.kwarg("middleware"), "items", ()):

@@ -216,6 +216,7 @@ class App:
     module: str
     title: str | None = None
     mounted_in: str | None = None  # the app it is mounted under; its lifespan does not run then
+    debug: Value | None = None  # what `debug=` evaluates to, when given
 
     @property
     def served(self) -> bool:

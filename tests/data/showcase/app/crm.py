@@ -17,4 +17,4 @@ async def push_contact(contact: dict):
 
 def legacy_lookup(email: str):
     time.sleep(0.1)
-    return requests.get("https://crm.example.com/lookup", params={"email": email}).json()
+    return requests.get("https://crm.example.com/lookup", params={"email": email}, verify=False).json()

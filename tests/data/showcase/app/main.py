@@ -10,9 +10,12 @@ from supabase import create_client
 
 from .config import settings
 
-redis = Redis.from_url(os.getenv("REDIS_URL", "redis://localhost"))
+REDIS_URL = os.getenv("REDIS_URL", "redis://localhost")
+ADMIN_API_KEY = "adm_7f3a9c2e5b"
+print("redis at", REDIS_URL)
+redis = Redis.from_url(REDIS_URL)
 db = create_client(settings.supabase_url, settings.supabase_service_role_key)
-app = FastAPI(title="showcase", openapi_url=None)
+app = FastAPI(title="showcase", openapi_url=None, debug=True)
 app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True)
 
 
