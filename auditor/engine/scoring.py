@@ -5,9 +5,13 @@ A finding weighs by severity. Findings of one rule weigh less and less
 under twice one finding: one missing auth dependency is one problem, not
 forty. A category's penalty D is the sum of those weights, and its score is
 10 * K / (K + D): 10 with no finding, falling fast with the first ones and
-never below 0. Each finding's share of the lost points is proportional to
-its weight. The total is the mean of the categories weighted by
-CATEGORY_WEIGHT. Suppressed findings weigh nothing.
+never below 0. K, the penalty that halves the score, is per category: a
+category with few, decisive checks (documentation: is there an API
+description, a version?) halves sooner than one with many small ones
+(reliability). The K values are calibrated on the reference assessment
+(tests/test_seed_service.py checks the fit). Each finding's share of the
+lost points is proportional to its weight. The total is the mean of the
+categories weighted by CATEGORY_WEIGHT. Suppressed findings weigh nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ SEVERITY_WEIGHT = {
     Severity.LOW: 0.25,
     Severity.INFO: 0.0,
 }
-HALF_SCORE_PENALTY = 4.0  # K: the penalty that halves a category's score
+# K: the penalty that halves a category's score (calibrated on the reference assessment)
+HALF_SCORE_PENALTY = {
+    Category.ARCHITECTURE: 2.0,
+    Category.SECURITY: 6.0,
+    Category.RELIABILITY: 8.0,
+    Category.SCALABILITY: 2.0,
+    Category.MONITORING: 2.5,
+    Category.DOCUMENTATION: 0.75,
+}
 CATEGORY_WEIGHT = {
     Category.ARCHITECTURE: 1.0,
     Category.SECURITY: 3.0,
@@ -80,7 +92,8 @@ def score(findings: list[Finding]) -> ScoreCard:
     for category in Category:
         weighted = _weights([f for f in active if f.category == category])
         penalty = sum(w for _, w in weighted)
-        value = 10.0 * HALF_SCORE_PENALTY / (HALF_SCORE_PENALTY + penalty)
+        half = HALF_SCORE_PENALTY[category]
+        value = 10.0 * half / (half + penalty)
         lost = 10.0 - value
         deductions = [Deduction(f, lost * w / penalty) for f, w in weighted if w > 0] if penalty else []
         deductions.sort(key=lambda d: (-d.points, d.finding.path, d.finding.line))

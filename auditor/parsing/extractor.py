@@ -17,6 +17,7 @@ from .facts import (
     ClassFacts,
     CompareSite,
     Const,
+    ExceptSite,
     FunctionFacts,
     Guard,
     IfSite,
@@ -81,6 +82,7 @@ class _Body:
         self.names: set[str] = set()
         self.strings: set[str] = set()
         self.keyed_reads: list[KeyedRead] = []
+        self.excepts: list[ExceptSite] = []
         self.yields: list[Span] = []
         self.globals: set[str] = set()
         self.loop_forever = False
@@ -168,6 +170,7 @@ class ModuleExtractor:
             for handler in stmt.handlers:
                 if handler.type is not None:
                     self.scan(handler.type, body, guards, in_loop)
+                self._except(handler, body)
                 self.walk_block(handler.body.body, body, guards, in_loop, owner, in_function)
             if stmt.orelse:
                 self.walk_block(stmt.orelse.body.body, body, guards, in_loop, owner, in_function)
@@ -177,6 +180,14 @@ class ModuleExtractor:
             self.scan(stmt.subject, body, guards, in_loop)
             for case in stmt.cases:
                 self.walk_block(case.body.body, body, guards, in_loop, owner, in_function)
+
+    def _except(self, handler, body: _Body) -> None:
+        caught = self.expr.convert(handler.type) if handler.type is not None else None
+        items = caught.items if hasattr(caught, "items") and not isinstance(caught, Const) else ((caught,) if caught is not None else ())
+        types = tuple(dotted(t) or "?" for t in items)
+        name = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
+        block = self.span(handler.body)
+        body.excepts.append(ExceptSite(types, name, self.span(handler), (block.line, block.end_line)))
 
     def walk_if(self, stmt: cst.If, body: _Body, guards, in_loop, owner, in_function) -> None:
         test = self.expr.convert(stmt.test)
@@ -331,6 +342,7 @@ class ModuleExtractor:
             names=frozenset(body.names),
             strings=frozenset(body.strings),
             keyed_reads=tuple(body.keyed_reads),
+            excepts=tuple(body.excepts),
             yields=tuple(body.yields),
             has_loop_forever=body.loop_forever,
             class_name=class_name,

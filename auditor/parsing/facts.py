@@ -211,6 +211,16 @@ class IfSite:
 
 
 @dataclass(frozen=True, slots=True)
+class ExceptSite:
+    """An `except T as name:` clause; `lines` is the span of its body."""
+
+    types: tuple[str, ...]  # dotted names of the caught types; () for a bare except
+    name: str | None
+    span: Span  # the clause header
+    lines: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: str
     annotation: Expr | None
@@ -238,6 +248,7 @@ class FunctionFacts:
     names: frozenset[str] = frozenset()  # every dotted name read in the body
     strings: frozenset[str] = frozenset()  # the short string literals in the body
     keyed_reads: tuple[KeyedRead, ...] = ()
+    excepts: tuple[ExceptSite, ...] = ()
     yields: tuple[Span, ...] = ()
     has_loop_forever: bool = False  # a `while True:` loop
     class_name: str | None = None

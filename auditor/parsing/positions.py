@@ -42,7 +42,7 @@ TRACKED: frozenset[type] = frozenset(
         cst.Import,
         cst.ImportFrom,
         # the ends of compound statements are taken from these
-        cst.ExceptHandler,
+        cst.ExceptHandler,  # also reported: `except ... as exc:` clauses
         cst.Finally,
         cst.Else,
         cst.Match,

@@ -127,6 +127,8 @@ class Report:
     structure: dict[str, Any]
     security: list[FindingGroup]
     security_good: list[dict[str, str]]
+    design: list[FindingGroup]  # Architecture and Documentation findings, in section 1
+    design_good: list[dict[str, str]]
     integrations: dict[str, Any]
     readiness: list[dict[str, Any]]
     problems: list[ProblemRow]
@@ -167,6 +169,8 @@ def build_report(result: AuditResult, registry: Registry, lang: str = "en", time
         structure=_structure(result.model, s),
         security=group_findings([views[f.fingerprint] for f in active if f.category == Category.SECURITY]),
         security_good=[_pass(p) for p in result.passes if p.category == Category.SECURITY],
+        design=group_findings([views[f.fingerprint] for f in active if f.category in (Category.ARCHITECTURE, Category.DOCUMENTATION)]),
+        design_good=[_pass(p) for p in result.passes if p.category in (Category.ARCHITECTURE, Category.DOCUMENTATION)],
         integrations=_integrations(result, views, s),
         readiness=_readiness(result, views, rules, s),
         problems=problems,
@@ -301,8 +305,11 @@ def _integrations(result: AuditResult, views: dict[str, FindingView], s: dict[st
 
 def _readiness(result: AuditResult, views: dict[str, FindingView], rules: dict[str, type[Rule]], s: dict[str, str]) -> list[dict[str, Any]]:
     ran = {r.code for r in result.rules}
+    covered = {c for _, codes in READINESS_TOPICS for c in codes}
+    readiness = (Category.RELIABILITY, Category.SCALABILITY, Category.MONITORING)
+    other = tuple(sorted(r.code for r in result.rules if r.category in readiness and r.code not in covered))
     out = []
-    for key, codes in READINESS_TOPICS:
+    for key, codes in (*READINESS_TOPICS, ("readiness.other", other)):
         checked = [c for c in codes if c in ran]
         out.append({
             "title": s[key],

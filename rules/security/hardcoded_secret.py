@@ -4,12 +4,10 @@ from typing import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.secrets import is_secret_name
+from auditor.model.paths import is_test_path
 from auditor.model.types import AppModel, Location
 
 
-def _is_test(path: str) -> bool:
-    parts = path.split("/")
-    return any(p in ("tests", "test") for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1] == "conftest.py"
 
 
 class HardcodedSecret(Rule):
@@ -78,12 +76,12 @@ class HardcodedSecret(Rule):
         settings_locations = {(f.location.path, f.location.line) for f in model.settings}
         for field in model.settings:
             value = field.default
-            if _is_test(field.location.path) or not is_secret_name(field.name):
+            if is_test_path(field.location.path) or not is_secret_name(field.name):
                 continue
             if value.known and isinstance(value.value, str) and value.value:
                 yield self.finding(field.location, "default", anchor=f"secret:{field.cls}.{field.name}", name=field.name, env=field.env_name)
         for path, module in model.modules.items():
-            if _is_test(path):
+            if is_test_path(path):
                 continue
             for assignment in module.assignments:
                 value = assignment.value
@@ -93,5 +91,5 @@ class HardcodedSecret(Rule):
                 if type(value).__name__ == "Const" and isinstance(literal, str) and len(literal) >= 6 and literal != assignment.target:
                     yield self.finding(Location(path, assignment.span), "literal", anchor=f"secret:{module.module}.{assignment.target}", name=assignment.target)
         for read in model.env_reads:
-            if read.default and is_secret_name(read.name) and read.default not in ("''", '""', "None") and not _is_test(read.location.path):
+            if read.default and is_secret_name(read.name) and read.default not in ("''", '""', "None") and not is_test_path(read.location.path):
                 yield self.finding(read.location, "fallback", anchor=f"secret-env:{read.name}:{read.location.path}", env=read.name)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.model.types import AppModel
+
+RAW_READS = ("json", "form")
+RAW_CONTAINERS = ("query_params", "path_params", "form")
+
+
+class UnvalidatedInput(Rule):
+    """
+    ## What it does
+    Finds route handlers (and their dependencies) that read the raw request —
+    `await request.json()`, `await request.form()`,
+    `request.query_params["x"]` — instead of declaring a validated schema
+    (a pydantic model or typed parameters) that FastAPI checks before the
+    handler runs. Reading `await request.body()` for a signature check is
+    fine.
+
+    ## Why is this bad?
+    Unvalidated input reaches the code as whatever the client sent: missing
+    keys become 500s, wrong types corrupt the database, oversized strings
+    and nested structures go straight to queries and third-party APIs, and
+    the API's contract exists nowhere.
+
+    ## Example
+    ```python
+    @router.post("/agents")
+    async def create_agent(request: Request):
+        data = await request.json()
+        return await repo.create_agent(data["orgId"], data["name"])
+    ```
+
+    ## Use instead
+    ```python
+    class AgentIn(BaseModel):
+        org_id: UUID = Field(alias="orgId")
+        name: str = Field(min_length=1, max_length=200)
+
+    @router.post("/agents")
+    async def create_agent(payload: AgentIn):
+        return await repo.create_agent(payload.org_id, payload.name)
+    ```
+
+    ## References
+    - CWE-20: Improper Input Validation
+    - OWASP API8:2023 Security Misconfiguration
+    """
+
+    code = "ARC001"
+    name = "unvalidated-input"
+    title = "Raw request input instead of a validated schema"
+    category = Category.ARCHITECTURE
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    effort = "1h"
+    fix = "Declare the body, query and path inputs as pydantic models or typed parameters and let FastAPI validate them."
+    impact = "Malformed input reaches queries and integrations"
+    references = ("CWE-20", "OWASP-API8:2023")
+    messages = {"raw": "{route} reads `{read}` raw instead of a validated schema."}
+    translations = {
+        "ru": {
+            "impact": "Некорректный ввод доходит до запросов и интеграций",
+            "title": "Сырые данные запроса вместо валидируемой схемы",
+            "fix": "Объявите тело, query и path как pydantic-модели или типизированные параметры, и FastAPI "
+            "провалидирует их.",
+            "why": "Невалидированный ввод доходит до кода таким, каким его прислал клиент: отсутствующие ключи "
+            "превращаются в 500, неверные типы портят базу, огромные строки и вложенные структуры идут прямо в "
+            "запросы и сторонние API, а контракт API нигде не записан.",
+            "message.raw": "{route} читает `{read}` в сыром виде вместо валидируемой схемы.",
+        }
+    }
+
+    def check(self, model: AppModel) -> Iterator[Result]:
+        validated = 0
+        for route in model.routes:
+            info = model.function(route.handler)
+            if info is None:
+                continue
+            raw = None
+            for site in info.facts.calls:
+                func = site.call.func
+                method = getattr(func, "attr", None)
+                receiver = getattr(getattr(func, "value", None), "id", None)
+                if method in RAW_READS and receiver and route_param_is_request(route, receiver):
+                    raw = (f"{receiver}.{method}()", site.call.span)
+                    break
+            if raw is None:
+                for read in info.facts.keyed_reads:
+                    head, _, rest = read.container.partition(".")
+                    if rest in RAW_CONTAINERS and route_param_is_request(route, head):
+                        raw = (f"{read.container}[{read.key!r}]", read.span)
+                        break
+            if raw is None:
+                validated += 1
+                continue
+            yield self.finding(info.at(raw[1]), "raw", anchor=f"raw:{route.label}", route=route.label, read=raw[0])
+        if validated:
+            yield self.passed(f"{validated} of {len(model.routes)} route(s) take validated input (pydantic models or typed parameters)")
+
+
+def route_param_is_request(route, name: str) -> bool:
+    return any(p.name == name and p.source == "request" for p in route.params)

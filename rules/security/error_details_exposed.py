@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.model.types import AppModel, FunctionInfo, Location
+from auditor.parsing.facts import CallExpr, DictExpr, Expr, Other, Seq, dotted
+
+BROAD = {"", "Exception", "BaseException"}
+# Exceptions whose message is written for the caller: validation and HTTP errors.
+CALLER_FACING = re.compile(r"(ValidationError|HTTPException|ValueError|KeyError|PermissionError|NotFound|Invalid\w*)$")
+TRACEBACK_CALLS = ("traceback.format_exc", "traceback.format_exception")
+
+
+def _echoes(expr: Expr | None, name: str) -> bool:
+    """Does the expression put the exception's text into the response?"""
+    if expr is None:
+        return False
+    if isinstance(expr, CallExpr):
+        func = dotted(expr.func) or ""
+        if func in ("str", "repr") and expr.args and dotted(expr.args[0]) == name:
+            return True
+        if func.endswith(("format_exc", "format_exception")):
+            return True
+        return any(_echoes(a, name) for a in (*expr.args, *(v for _, v in expr.kwargs)))
+    if isinstance(expr, Other):
+        return bool(re.search(r"\{\s*" + re.escape(name) + r"\s*(!r|!s)?\s*\}", expr.text))
+    if isinstance(expr, DictExpr):
+        return any(_echoes(v, name) for v in expr.values)
+    if isinstance(expr, Seq):
+        return any(_echoes(i, name) for i in expr.items)
+    return dotted(expr) in (f"{name}.args", f"{name}.message")
+
+
+class ErrorDetailsExposed(Rule):
+    """
+    ## What it does
+    Finds handlers that send an unexpected exception's text or traceback to
+    the client: `raise HTTPException(500, detail=str(exc))` inside
+    `except Exception as exc:`, a catch-all exception handler answering with
+    `str(exc)`, `traceback.format_exc()` in a response. Exceptions written
+    for the caller — validation errors (422 with field errors), `ValueError`
+    messages, `HTTPException` details — are not reported.
+
+    ## Why is this bad?
+    Driver and library messages carry SQL fragments, table and column names,
+    internal hostnames, file paths and sometimes data; they tell an attacker
+    exactly which input broke what, and they leak to every client.
+
+    ## Example
+    ```python
+    try:
+        await sync_contacts(org_id)
+    except Exception as exc:
+        raise HTTPException(status_code=500, detail=str(exc))
+    ```
+
+    ## Use instead
+    ```python
+    try:
+        await sync_contacts(org_id)
+    except Exception:
+        log.exception("contact sync failed", org_id=org_id)
+        raise HTTPException(status_code=502, detail="CRM sync failed; try again later")
+    ```
+
+    ## References
+    - CWE-209: Generation of Error Message Containing Sensitive Information
+    - OWASP API8:2023 Security Misconfiguration
+    """
+
+    code = "SEC018"
+    name = "error-details-exposed"
+    title = "Exception details returned to the client"
+    category = Category.SECURITY
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    effort = "30m"
+    fix = "Log the exception with its traceback and answer with a generic message and an error id."
+    impact = "Internals leak to every client"
+    references = ("CWE-209", "OWASP-API8:2023")
+    messages = {"echoed": "The text of an unexpected exception (`{name}`) is sent to the client."}
+    translations = {
+        "ru": {
+            "impact": "Детали внутреннего устройства утекают клиентам",
+            "title": "Детали исключения возвращаются клиенту",
+            "fix": "Логируйте исключение с трейсбеком, а клиенту отвечайте общим сообщением и id ошибки.",
+            "why": "Сообщения драйверов и библиотек содержат фрагменты SQL, имена таблиц и колонок, внутренние "
+            "хосты, пути к файлам, а иногда и данные; они подсказывают атакующему, какой ввод что сломал, и "
+            "уходят каждому клиенту.",
+            "message.echoed": "Текст неожиданного исключения (`{name}`) отправляется клиенту.",
+        }
+    }
+
+    def check(self, model: AppModel) -> Iterator[Result]:
+        for info in model.functions.values():
+            for clause in info.facts.excepts:
+                if self._unexpected(clause.types):
+                    # a bare `except:` has no name to echo, but can still send the traceback
+                    yield from self._in_clause(info, clause.name or "\0", clause.lines)
+        for handler in model.exception_handlers:
+            if CALLER_FACING.search(handler.exception) or handler.function is None:
+                continue
+            info = model.function(handler.function)
+            if info is None or len(info.facts.params) < 2:
+                continue
+            exc = info.facts.params[1].name
+            for ret in info.facts.return_sites:
+                if _echoes(ret.value, exc):
+                    yield self.finding(info.at(ret.span), "echoed", anchor=f"error:{info.facts.qualname}", name=exc)
+
+    @staticmethod
+    def _unexpected(types: tuple[str, ...]) -> bool:
+        if not types:
+            return True
+        return any(t.rsplit(".", 1)[-1] in BROAD or not CALLER_FACING.search(t) for t in types)
+
+    def _in_clause(self, info: FunctionInfo, name: str, lines: tuple[int, int]) -> Iterator[Result]:
+        first, last = lines
+        sites = [(r.exc, r.span) for r in info.facts.raises] + [(r.value, r.span) for r in info.facts.return_sites]
+        for expr, span in sites:
+            if first <= span.line <= last and _echoes(expr, name):
+                yield self.finding(Location(info.path, span), "echoed", anchor=f"error:{info.facts.qualname}:{span.line - first}", name=name)
