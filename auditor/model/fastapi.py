@@ -152,8 +152,7 @@ class FastAPIAdapter:
                     cls = self.ev.resolve_expr(scope, item.args[0]) or "?"
                     self._add_middleware(scope, ident, cls, item, self._at(scope, item.span))
         else:
-            prefix = call.kwarg("prefix")
-            router = RouterObj(ident, location, prefix.value if isinstance(prefix, Const) and isinstance(prefix.value, str) else "", deps)
+            router = RouterObj(ident, location, self._text(scope, call.kwarg("prefix")), deps)
             self.out.routers[ident] = router
             for hook_kind, hook_fn in self._hook_functions(scope, call):
                 router.hooks.append((hook_kind, hook_fn, location))
@@ -189,12 +188,11 @@ class FastAPIAdapter:
         if method == "include_router" and call.args:
             child = self.ev.resolve_expr(scope, call.args[0])
             if child in self.out.routers:
-                prefix = call.kwarg("prefix")
                 self.out.includes.append(
                     Include(
                         owner,
                         child,
-                        prefix.value if isinstance(prefix, Const) and isinstance(prefix.value, str) else "",
+                        self._text(scope, call.kwarg("prefix")),
                         self._dependency_list(scope, call.kwarg("dependencies"), "include"),
                         location,
                         development_guard(site.guards),
@@ -202,9 +200,8 @@ class FastAPIAdapter:
                 )
         elif method == "mount" and owner in self.out.apps:
             child = self.ev.resolve_expr(scope, call.arg(1, "app"))
-            path = call.arg(0, "path")
-            if child in self.out.apps and isinstance(path, Const) and isinstance(path.value, str):
-                self.out.mounts.append(Include(owner, child, path.value, [], location))
+            if child in self.out.apps:
+                self.out.mounts.append(Include(owner, child, self._text(scope, call.arg(0, "path")), [], location))
         elif method == "add_middleware" and call.args and owner in self.out.apps:
             cls = self.ev.resolve_expr(scope, call.args[0]) or "?"
             self._add_middleware(scope, owner, cls, call, location)
@@ -272,6 +269,13 @@ class FastAPIAdapter:
                     self._hook(owner, kind.value, fn.qualname, location)
 
     # --- helpers ---------------------------------------------------------
+
+    def _text(self, scope: Scope, expr: Expr | None) -> str:
+        """A prefix or path: a literal, a constant, or a settings default (`settings.API_V1_STR`)."""
+        if expr is None:
+            return ""
+        value = self.ev.evaluate(scope, expr)
+        return value.value if value.known and isinstance(value.value, str) else ""
 
     @staticmethod
     def _methods(expr: Expr | None) -> tuple[str, ...]:
