@@ -33,6 +33,21 @@ def _echoes(expr: Expr | None, name: str) -> bool:
     return dotted(expr) in (f"{name}.args", f"{name}.message")
 
 
+def _http_error(expr: Expr | None) -> bool:
+    return isinstance(expr, CallExpr) and (dotted(expr.func) or "").endswith("HTTPException")
+
+
+def _own_class(info: FunctionInfo, name: str, project_modules: set[str]) -> bool:
+    head = name.split(".")[0]
+    if any(c.endswith(f".{name}") for c in info.module.classes):
+        return True
+    ref = info.module.imports.get(head)
+    if ref is None:
+        return False
+    source = ref.module
+    return source in project_modules or any(m.endswith("." + source) for m in project_modules)
+
+
 class ErrorDetailsExposed(Rule):
     """
     ## What it does
@@ -94,11 +109,13 @@ class ErrorDetailsExposed(Rule):
     }
 
     def check(self, model: AppModel) -> Iterator[Result]:
-        for info in model.functions.values():
+        handlers = {r.handler for r in model.routes}
+        project_modules = {m.module for m in model.modules.values()}
+        for qual, info in model.functions.items():
             for clause in info.facts.excepts:
-                if self._unexpected(clause.types):
+                if self._unexpected(clause.types, info, project_modules):
                     # a bare `except:` has no name to echo, but can still send the traceback
-                    yield from self._in_clause(info, clause.name or "\0", clause.lines)
+                    yield from self._in_clause(info, clause.name or "\0", clause.lines, returns=qual in handlers)
         for handler in model.exception_handlers:
             if CALLER_FACING.search(handler.exception) or handler.function is None:
                 continue
@@ -111,14 +128,25 @@ class ErrorDetailsExposed(Rule):
                     yield self.finding(info.at(ret.span), "echoed", anchor=f"error:{info.facts.qualname}", name=exc)
 
     @staticmethod
-    def _unexpected(types: tuple[str, ...]) -> bool:
+    def _unexpected(types: tuple[str, ...], info: FunctionInfo, project_modules: set[str]) -> bool:
+        """Broad or library exceptions; the project's own exception classes carry messages meant for callers."""
         if not types:
             return True
-        return any(t.rsplit(".", 1)[-1] in BROAD or not CALLER_FACING.search(t) for t in types)
+        for t in types:
+            short = t.rsplit(".", 1)[-1]
+            if short in BROAD:
+                return True
+            if CALLER_FACING.search(t) or _own_class(info, t, project_modules):
+                continue
+            return True
+        return False
 
-    def _in_clause(self, info: FunctionInfo, name: str, lines: tuple[int, int]) -> Iterator[Result]:
+    def _in_clause(self, info: FunctionInfo, name: str, lines: tuple[int, int], returns: bool) -> Iterator[Result]:
         first, last = lines
-        sites = [(r.exc, r.span) for r in info.facts.raises] + [(r.value, r.span) for r in info.facts.return_sites]
+        # What reaches the client: an HTTPException raised, or what a route handler returns.
+        sites = [(r.exc, r.span) for r in info.facts.raises if _http_error(r.exc)]
+        if returns:
+            sites += [(r.value, r.span) for r in info.facts.return_sites]
         for expr, span in sites:
             if first <= span.line <= last and _echoes(expr, name):
                 yield self.finding(Location(info.path, span), "echoed", anchor=f"error:{info.facts.qualname}:{span.line - first}", name=name)

@@ -88,8 +88,8 @@ class JwtUnverified(Rule):
             algorithms = call.kwarg("algorithms")
             if isinstance(algorithms, Seq):
                 if any(isinstance(i, Const) and str(i.value).lower() == "none" for i in algorithms.items):
-                    yield self.finding(location, "alg_from_token", anchor=anchor, call=short, how='algorithms include "none"')
+                    yield self.finding(location, "no_signature", anchor=anchor, call=short, how='algorithms include "none"')
                 elif any(isinstance(i, Subscript) for i in algorithms.items):
-                    yield self.finding(location, "alg_from_token", anchor=anchor, call=short, how="algorithms read from the token's header")
+                    yield self.finding(location, "alg_from_token", anchor=anchor, call=short, how="algorithms read from the token's header", severity=Severity.HIGH)
             elif algorithms is None and target.startswith("jose."):
-                yield self.finding(location, "alg_from_token", anchor=anchor, call=short, how="python-jose without algorithms=")
+                yield self.finding(location, "alg_from_token", anchor=anchor, call=short, how="python-jose without algorithms=", severity=Severity.HIGH)
