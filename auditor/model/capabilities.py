@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..parsing.facts import Const
 from .types import AppModel, Evidence, Location
 
 RATE_LIMIT_LIBRARIES = ("slowapi", "fastapi_limiter", "limits", "ratelimit", "pyrate_limiter", "fastapi_throttle", "asgi_ratelimit", "ratelimiter")
@@ -63,18 +64,21 @@ def body_limit(model: AppModel) -> Evidence | None:
         info = model.functions.get(mw.cls)
         if info and "content-length" in {s.lower() for s in info.facts.strings} and 413 in _status_codes(info):
             return Evidence(f"middleware {info.facts.name} rejects large bodies with 413", mw.location)
-    for app in model.apps:
-        limit = app.call.kwarg("max_body_size") or app.call.kwarg("max_request_body_size")
-        if limit is not None:
-            return Evidence("the app's max body size", app.location)
+    for app in model.apps:  # FastAPI's own `max_body_size=` (recent releases)
+        limit = app.call.kwarg("max_body_size")
+        if limit is not None and not (isinstance(limit, Const) and limit.value is None):
+            return Evidence("FastAPI(max_body_size=...)", app.location)
     return None
+
+
+_SECURITY_HEADERS_NAME = re.compile(r"(secur\w*headers?|helmet|secure_?headers|hsts)", re.I)
 
 
 def security_headers(model: AppModel) -> Evidence | None:
     location = model.imported(*SECURITY_HEADER_LIBRARIES)
     if location is not None:
         return Evidence("security headers library", location)
-    return _functions_with(model, SECURITY_HEADERS, need=2)
+    return _middleware_named(model, _SECURITY_HEADERS_NAME) or _functions_with(model, SECURITY_HEADERS, need=2)
 
 
 def _status_codes(info) -> set[int]:

@@ -97,7 +97,7 @@ class WebhookAnalyzer:
             guard = _guarded_by_secret(site.guards) or outer_guard
             location = Location(located.module.path, (guard.span if guard and guard is not outer_guard else site.call.span))
             if target in SIGNATURE_CALLS or _VERIFY_NAME.search(target.rsplit(".", 1)[-1]):
-                sites.append((Evidence(f"{target.rsplit('.', 1)[-1] or target}() in {fn.name}", Location(located.module.path, site.call.span)), guard, fn, location))
+                sites.append((Evidence(f"{target}() in {fn.name}", Location(located.module.path, site.call.span)), guard, fn, location))
             elif target in self.index.functions:
                 self._collect(target, sites, depth + 1, guard)
         for site in fn.compares:  # `if signature != expected:` verifies too (SEC007 judges how)
@@ -158,12 +158,15 @@ def _functions_on_path(analyzer: "WebhookAnalyzer", route: Route, depth: int = 2
 
 def replay_protection(analyzer: "WebhookAnalyzer", route: Route) -> Evidence | None:
     """A timestamp checked against the clock, or a delivery id remembered."""
+    declared = {p.name.replace("_", "-") for p in route.params if p.source == "header"}  # x_kommo_timestamp: Header()
     for module, fn, scope in _functions_on_path(analyzer, route):
         targets = {analyzer.ev.callee(scope, site.call) or "" for site in fn.calls}
         where = Location(module.path, fn.span)
         if targets & _BUILT_IN_TOLERANCE:
             return Evidence(f"{fn.name}: the provider's verifier rejects stale timestamps", where)
         headers = {s for s in fn.strings if "-" in s or s.lower() == "date"}
+        if fn.qualname == route.handler:
+            headers |= declared
         if any(_TIMESTAMP_HEADER.search(h) for h in headers) and targets & _CLOCK_CALLS:
             return Evidence(f"{fn.name} checks the delivery timestamp against the clock", where)
         remembers = any(site.call.kwarg("nx") is not None for site in fn.calls) or any(
@@ -175,12 +178,14 @@ def replay_protection(analyzer: "WebhookAnalyzer", route: Route) -> Evidence | N
 
 
 def source_check(analyzer: "WebhookAnalyzer", route: Route) -> Evidence | None:
-    """The sender's address compared with an allowlist."""
+    """The sender's address read and compared with an allowlist somewhere on the path."""
+    reads_address = allowlist = None
     for module, fn, _scope in _functions_on_path(analyzer, route):
-        reads_address = any(n.endswith(("client.host", "remote_addr")) for n in fn.names) or "x-forwarded-for" in {
-            s.lower() for s in fn.strings
-        }
-        allowlist = any(_ALLOWLIST_NAME.search(n) for n in fn.names) or any("ipaddress" in n for n in fn.names)
-        if reads_address and allowlist:
-            return Evidence(f"{fn.name} checks the sender's address against an allowlist", Location(module.path, fn.span))
+        if any(n.endswith(("client.host", "remote_addr")) for n in fn.names) or "x-forwarded-for" in {s.lower() for s in fn.strings}:
+            reads_address = reads_address or fn
+        if any(_ALLOWLIST_NAME.search(n) for n in fn.names) or any("ipaddress" in n for n in fn.names):
+            allowlist = allowlist or (module, fn)
+    if reads_address is not None and allowlist is not None:
+        module, fn = allowlist
+        return Evidence(f"{fn.name} checks the sender's address against an allowlist", Location(module.path, fn.span))
     return None

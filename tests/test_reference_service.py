@@ -1,0 +1,233 @@
+"""fixtures/reference_service really is compliant: its behaviour, run against a real Redis.
+
+The audit finds nothing in it; these tests show that is deserved: the checks
+the auditor credits (auth, membership, CORS, rate limit, body limit, signed and
+de-duplicated webhooks, a readiness probe, a graceful shutdown) all hold at
+run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from auditor.config import Config
+from auditor.engine.rule import Severity
+from auditor.engine.runner import audit
+
+from .conftest import FIXTURES, ROOT
+
+SERVICE = FIXTURES / "reference_service"
+WEBHOOK_SECRET = "w" * 40
+JWT_SECRET = "j" * 40
+ENV = {
+    "APP_JWT_SECRET": JWT_SECRET,
+    "APP_KOMMO_CLIENT_SECRET": "c" * 20,
+    "APP_KOMMO_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "APP_LOG_JSON": "false",
+}
+
+
+def test_the_audit_finds_nothing_and_scores_it_ready(registry):
+    result = audit(SERVICE, Config(), registry, jobs=1)
+    serious = [f for f in result.findings if f.severity.rank >= Severity.LOW.rank]
+    assert serious == [], [(f.code, f.path, f.line) for f in serious]
+    assert result.scores.total >= 9.5 and result.scores.verdict == "ready"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def redis_server():
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed; .ci/run installs Debian's redis-server")
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for_port(port)
+    server = {"url": f"redis://127.0.0.1:{port}/0", "process": process, "port": port}
+    yield server
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def service(monkeypatch):
+    """The reference service's `create_app` and `Settings`, imported from the fixture."""
+    monkeypatch.syspath_prepend(str(SERVICE))
+    for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
+        monkeypatch.delitem(sys.modules, name)
+    from app.main import create_app  # noqa: PLC0415 - the fixture's package, on the path only here
+    from app.settings import Settings
+
+    return create_app, Settings
+
+
+def make_client(service, redis_server, **overrides):
+    from starlette.testclient import TestClient
+
+    create_app, Settings = service
+    values = dict(
+        redis_url=redis_server["url"],
+        redis_timeout_seconds=0.5,
+        jwt_secret=JWT_SECRET,
+        kommo_client_secret="c" * 20,
+        kommo_webhook_secret=WEBHOOK_SECRET,
+        log_json=False,
+    )
+    values.update(overrides)
+    return TestClient(create_app(Settings(**values)), client=("127.0.0.1", 50000))
+
+
+def token(user: str = "u1", orgs: tuple[str, ...] = ("o1",)) -> dict[str, str]:
+    import jwt
+
+    claims = {"sub": user, "orgs": list(orgs), "aud": "agents-api", "exp": int(time.time()) + 600}
+    return {"Authorization": f"Bearer {jwt.encode(claims, JWT_SECRET, algorithm='HS256')}"}
+
+
+def test_requests_without_a_token_get_401(service, redis_server):
+    with make_client(service, redis_server) as client:
+        assert client.get("/v1/orgs/o1/agents").status_code == 401
+        assert client.get("/v1/orgs/o1/agents", headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
+
+
+def test_another_organisation_gets_403_and_changes_are_audited(service, redis_server):
+    import redis
+
+    with make_client(service, redis_server) as client:
+        assert client.get("/v1/orgs/o2/agents", headers=token(orgs=("o1",))).status_code == 403
+        created = client.post("/v1/orgs/o1/agents", json={"name": "triage"}, headers=token())
+        assert created.status_code == 201
+        listed = client.get("/v1/orgs/o1/agents", headers=token()).json()
+        assert [a["name"] for a in listed["data"]] == ["triage"]
+    entries = [json.loads(e) for e in redis.Redis.from_url(redis_server["url"]).lrange("audit:log", 0, -1)]
+    assert entries and entries[0]["action"] == "agent.create" and entries[0]["actor"] == "u1"
+
+
+def test_a_foreign_origin_gets_no_cors_grant(service, redis_server):
+    with make_client(service, redis_server) as client:
+        preflight = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "Authorization"}
+        evil = client.options("/v1/orgs/o1/agents", headers={"Origin": "https://evil.example", **preflight})
+        assert "access-control-allow-origin" not in evil.headers
+        good = client.options("/v1/orgs/o1/agents", headers={"Origin": "https://app.example.com", **preflight})
+        assert good.headers["access-control-allow-origin"] == "https://app.example.com"
+
+
+def test_the_rate_limit_answers_429(service, redis_server):
+    with make_client(service, redis_server, rate_limit_per_minute=5) as client:
+        codes = [client.get("/v1/orgs/o1/agents", headers=token()).status_code for _ in range(7)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+
+
+def test_an_oversized_body_gets_413(service, redis_server):
+    with make_client(service, redis_server, max_body_bytes=2_000) as client:
+        big = client.post("/v1/orgs/o1/agents", content=b'{"name": "' + b"x" * 5_000 + b'"}', headers={**token(), "Content-Type": "application/json"})
+        assert big.status_code == 413
+        small = client.post("/v1/orgs/o1/agents", json={"name": "ok"}, headers=token())
+        assert small.status_code == 201
+
+
+def _delivery(body: bytes, delivery: str, timestamp: int | None = None, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Kommo-Signature": signature, "X-Kommo-Timestamp": str(timestamp), "X-Kommo-Delivery": delivery,
+            "Content-Type": "application/json"}
+
+
+def test_forged_stale_and_replayed_webhooks_are_refused(service, redis_server):
+    body = json.dumps({"account": {"id": 42}, "leads": {"add": [{"id": 1}]}}).encode()
+    with make_client(service, redis_server) as client:
+        forged = client.post("/v1/kommo/webhook", content=body, headers=_delivery(body, "delivery-0001", secret="x" * 40))
+        assert forged.status_code == 401
+        stale = client.post("/v1/kommo/webhook", content=body, headers=_delivery(body, "delivery-0002", int(time.time()) - 3600))
+        assert stale.status_code == 401
+        genuine = client.post("/v1/kommo/webhook", content=body, headers=_delivery(body, "delivery-0003"))
+        assert genuine.status_code == 200
+        replayed = client.post("/v1/kommo/webhook", content=body, headers=_delivery(body, "delivery-0003"))
+        assert replayed.status_code == 409
+    with make_client(service, redis_server, kommo_webhook_networks=["203.0.113.0/24"]) as outsider:
+        assert outsider.post("/v1/kommo/webhook", content=body, headers=_delivery(body, "delivery-0004")).status_code == 403
+
+
+def test_the_readiness_probe_answers_503_when_redis_is_down(service, redis_server):
+    with make_client(service, redis_server) as client:
+        assert client.get("/v1/health/ready").status_code == 200
+        redis_server["process"].terminate()
+        redis_server["process"].wait(timeout=10)
+        down = client.get("/v1/health/ready")
+        assert down.status_code == 503 and down.json()["redis"] == "down"
+        assert client.get("/v1/health/live").status_code == 200
+
+
+def test_sigterm_lets_an_in_flight_request_finish(redis_server, tmp_path):
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, **ENV, "APP_REDIS_URL": redis_server["url"], "PYTHONPATH": os.pathsep.join([str(SERVICE), str(ROOT / "tests")])}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "reference_slow_app:app", "--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "20"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_port(port, timeout=20)
+        outcome: dict = {}
+
+        def slow_request() -> None:
+            try:
+                outcome["response"] = httpx.get(f"http://127.0.0.1:{port}/slow", timeout=30)
+            except httpx.HTTPError as exc:
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=slow_request)
+        worker.start()
+        time.sleep(0.5)  # the request is in flight (it sleeps 2 s)
+        server.send_signal(signal.SIGTERM)
+        worker.join(timeout=30)
+        code = server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    log = server.stdout.read().decode() if server.stdout else ""
+    assert "response" in outcome, f"{outcome.get('error')!r}\n{log}"
+    assert outcome["response"].status_code == 200 and outcome["response"].json() == {"finished": True}
+    # uvicorn exits 0, or (recent releases) re-raises SIGTERM after the graceful shutdown
+    assert code in (0, -signal.SIGTERM), log
+    assert "Waiting for connections to close" in log or "Shutting down" in log, log
+    assert '"stopped"' in log or "stopped" in log, log  # the lifespan closed Redis and the HTTP client
