@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar, Iterator, Union
 
@@ -219,7 +219,29 @@ class Rule:
         return out
 
 
-@dataclass
-class RuleOutcome:
-    findings: list[Finding] = field(default_factory=list)
-    passes: list[Pass] = field(default_factory=list)
+class AppCapabilityRule(Rule):
+    """An absence rule: once per served application, "does it have X?".
+
+    Subclasses say how the model shows the capability (`capability`) and, when
+    the deployment can supply it instead of the code, which `assume` entry
+    declares that.
+    """
+
+    assumption: ClassVar[str | None] = None
+    message_key: ClassVar[str] = "missing"
+
+    def capability(self, model: AppModel):
+        raise NotImplementedError
+
+    def check(self, model: AppModel) -> Iterator[Result]:
+        if not model.served_apps:
+            return
+        assumed = self.assumption is not None and self.assumption in model.assumptions
+        evidence = None if assumed else self.capability(model)
+        for app in model.served_apps:
+            if assumed:
+                yield self.passed(f"supplied by the deployment (assume {self.assumption})", app.location)
+            elif evidence is not None:
+                yield self.passed(str(evidence), evidence.location)
+            else:
+                yield self.finding(app.location, self.message_key, anchor=f"{self.name}:{app.id}")

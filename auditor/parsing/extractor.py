@@ -314,12 +314,11 @@ class ModuleExtractor:
         header = self._header(node, node.body)
         header = Span(first.line, first.column, header.end_line, header.end_column)
         self.statements.append(_lines(header))
-        inner = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-        if isinstance(node.body, cst.SimpleStatementSuite):
+        if isinstance(node.body, cst.SimpleStatementSuite):  # def f(): return 1
             for small in node.body.body:
                 self.walk_small(small, self.span(node.body), body, (), False, qualname, True)
         else:
-            self.walk_block(inner, body, (), False, qualname, True)
+            self.walk_block(node.body.body, body, (), False, qualname, True)
         # globals are known only after the walk: mark assignments to them
         assignments = tuple(
             dataclasses.replace(a, is_global=True) if a.target in body.globals else a for a in body.assignments

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Iterator
-
-from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import correlation_ids
 from auditor.model.types import AppModel
 
 
-class NoCorrelationId(Rule):
+class NoCorrelationId(AppCapabilityRule):
     """
     ## What it does
     Finds services whose requests carry no correlation id through the logs:
@@ -63,10 +61,5 @@ class NoCorrelationId(Rule):
         }
     }
 
-    def check(self, model: AppModel) -> Iterator[Result]:
-        evidence = correlation_ids(model)
-        for app in model.served_apps:
-            if evidence is not None:
-                yield self.passed(str(evidence), evidence.location)
-            else:
-                yield self.finding(app.location, "missing", anchor=f"correlation:{app.id}")
+    def capability(self, model: AppModel):
+        return correlation_ids(model)

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Iterator
-
-from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import error_tracking
 from auditor.model.types import AppModel
 
 
-class NoErrorTracking(Rule):
+class NoErrorTracking(AppCapabilityRule):
     """
     ## What it does
     Finds services whose unhandled errors are reported nowhere: no Sentry,
@@ -64,10 +62,5 @@ class NoErrorTracking(Rule):
         }
     }
 
-    def check(self, model: AppModel) -> Iterator[Result]:
-        evidence = error_tracking(model)
-        for app in model.served_apps:
-            if evidence is not None:
-                yield self.passed(str(evidence), evidence.location)
-            else:
-                yield self.finding(app.location, "missing", anchor=f"errors:{app.id}")
+    def capability(self, model: AppModel):
+        return error_tracking(model)

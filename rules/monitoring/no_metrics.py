@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Iterator
-
-from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import metrics
 from auditor.model.types import AppModel
 
 
-class NoMetrics(Rule):
+class NoMetrics(AppCapabilityRule):
     """
     ## What it does
     Finds services that export no metrics: no Prometheus client or
@@ -63,10 +61,5 @@ class NoMetrics(Rule):
         }
     }
 
-    def check(self, model: AppModel) -> Iterator[Result]:
-        evidence = metrics(model)
-        for app in model.served_apps:
-            if evidence is not None:
-                yield self.passed(str(evidence), evidence.location)
-            else:
-                yield self.finding(app.location, "missing", anchor=f"metrics:{app.id}")
+    def capability(self, model: AppModel):
+        return metrics(model)

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Iterator
-
-from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import body_limit
 from auditor.model.types import AppModel
 
 
-class NoBodySizeLimit(Rule):
+class NoBodySizeLimit(AppCapabilityRule):
     """
     ## What it does
     Finds applications that accept request bodies of any size. Starlette and
@@ -83,13 +81,7 @@ class NoBodySizeLimit(Rule):
         }
     }
 
-    def check(self, model: AppModel) -> Iterator[Result]:
-        for app in model.served_apps:
-            if "edge-body-limit" in model.assumptions:
-                yield self.passed("request bodies are limited by the deployment (assume edge-body-limit)", app.location)
-                continue
-            evidence = body_limit(model)
-            if evidence is not None:
-                yield self.passed(str(evidence), evidence.location)
-            else:
-                yield self.finding(app.location, "missing", anchor=f"body-limit:{app.id}")
+    assumption = 'edge-body-limit'
+
+    def capability(self, model: AppModel):
+        return body_limit(model)

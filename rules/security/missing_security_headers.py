@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Iterator
-
-from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import security_headers
 from auditor.model.types import AppModel
 
 
-class MissingSecurityHeaders(Rule):
+class MissingSecurityHeaders(AppCapabilityRule):
     """
     ## What it does
     Finds applications that set no security headers — no
@@ -76,13 +74,7 @@ class MissingSecurityHeaders(Rule):
         }
     }
 
-    def check(self, model: AppModel) -> Iterator[Result]:
-        for app in model.served_apps:
-            if "edge-security-headers" in model.assumptions:
-                yield self.passed("security headers are added by the deployment (assume edge-security-headers)", app.location)
-                continue
-            evidence = security_headers(model)
-            if evidence is not None:
-                yield self.passed(str(evidence), evidence.location)
-            else:
-                yield self.finding(app.location, "missing", anchor=f"headers:{app.id}")
+    assumption = 'edge-security-headers'
+
+    def capability(self, model: AppModel):
+        return security_headers(model)

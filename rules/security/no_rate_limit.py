@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Iterator
-
-from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
+from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import rate_limiting
 from auditor.model.types import AppModel
 
 
-class NoRateLimit(Rule):
+class NoRateLimit(AppCapabilityRule):
     """
     ## What it does
     Finds applications with no rate limiting: no limiter library (slowapi,
@@ -79,13 +77,7 @@ class NoRateLimit(Rule):
         }
     }
 
-    def check(self, model: AppModel) -> Iterator[Result]:
-        for app in model.served_apps:
-            if "edge-rate-limit" in model.assumptions:
-                yield self.passed("rate limiting is supplied by the deployment (assume edge-rate-limit)", app.location)
-                continue
-            evidence = rate_limiting(model)
-            if evidence is not None:
-                yield self.passed(str(evidence), evidence.location)
-            else:
-                yield self.finding(app.location, "missing", anchor=f"rate-limit:{app.id}")
+    assumption = 'edge-rate-limit'
+
+    def capability(self, model: AppModel):
+        return rate_limiting(model)
