@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from ..parsing.facts import Attr, CallExpr, Const, Expr, FunctionFacts, Name, Subscript, callee, dotted
+from ..parsing.facts import CallExpr, Const, Expr, FunctionFacts, Subscript, callee, dotted
 from .evaluate import Evaluator, Scope, status_code
 from .index import ProjectIndex
 from .types import Evidence, Location
@@ -277,7 +277,3 @@ class AuthAnalyzer:
         if _REJECTING_EXCEPTION.search(short):
             return short
         return None
-
-
-def is_name(expr: Expr | None, *names: str) -> bool:
-    return isinstance(expr, (Name, Attr)) and (dotted(expr) or "").rsplit(".", 1)[-1] in names

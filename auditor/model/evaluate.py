@@ -42,13 +42,6 @@ class Evaluator:
 
     # --- names -----------------------------------------------------------
 
-    def scope_of(self, qual: str) -> Scope | None:
-        """The scope a function's body runs in."""
-        located = self.index.functions.get(qual)
-        if located is None:
-            return None
-        return Scope(located.module, located.definition)  # type: ignore[arg-type]
-
     def enclosing(self, fn: FunctionFacts, module: ModuleFacts) -> Scope:
         """The scope a function's decorators and defaults are evaluated in."""
         if ".<locals>." in fn.qualname:
@@ -297,5 +290,3 @@ def is_optional_annotation(expr: Expr | None) -> bool:
     text = annotation_text(expr) or ""
     return "None" in text or text.startswith(("Optional[", "typing.Optional["))
 
-
-__all__ = ["Scope", "Evaluator", "status_code", "field_default", "annotation_text", "Name"]

@@ -179,10 +179,6 @@ class ProjectIndex:
         located = self.functions.get(qual)
         return located.definition if located else None  # type: ignore[return-value]
 
-    def module_of(self, qual: str) -> ModuleFacts | None:
-        located = self.lookup(qual)
-        return located.module if located else None
-
 
 def _join(module: str, name: str) -> str:
     return f"{module}.{name}" if module else name

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..parsing.facts import CallExpr, Expr, FunctionFacts, ModuleFacts, Span
+from ..parsing.facts import CallExpr, FunctionFacts, ModuleFacts, Span
 
 
 @dataclass(frozen=True)
@@ -298,9 +298,3 @@ class AppModel:
         if module is None or not (1 <= line <= len(module.source_lines)):
             return ""
         return module.source_lines[line - 1]
-
-
-def describe_expr(expr: Expr | None) -> str:
-    from ..parsing.facts import dotted
-
-    return dotted(expr) or type(expr).__name__ if expr is not None else "None"
