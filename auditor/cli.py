@@ -17,7 +17,9 @@ from . import __version__
 from .config import Config, ConfigError, find_config, load_config
 from .engine.registry import Registry, RegistryError, load_registry
 from .engine.rule import Severity
+from .engine.baseline import apply_baseline, read_baseline, write_baseline
 from .engine.runner import AuditResult, audit
+from .engine.scoring import score
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
 
@@ -121,6 +123,8 @@ def audit_command(
     config_file: Optional[Path] = typer.Option(None, "--config", help="Read [tool.auditor] from this file."),
     isolated: bool = typer.Option(False, "--isolated", help="Ignore configuration files."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Report, but exit 0 even when the gate fails."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Treat the findings recorded in this file as accepted."),
+    write_baseline_to: Optional[Path] = typer.Option(None, "--write-baseline", help="Record today's findings as the accepted baseline and exit 0."),
     show_passes: bool = typer.Option(False, "--passes", help="Text format: also list what is good."),
     lang: Lang = typer.Option(Lang.en, "--lang", help="Language of Markdown and HTML reports."),
     timestamp: bool = typer.Option(False, "--timestamp", help="Put the date and time in Markdown and HTML reports."),
@@ -149,6 +153,13 @@ def audit_command(
         if unknown:
             raise UsageError(f"unknown rule code or slug: {', '.join(unknown)} (see `auditor rules`)")
         result = audit(path, config, registry, jobs=jobs)
+        if baseline is not None:
+            result.findings = apply_baseline(result.findings, read_baseline(baseline))
+            result.scores = score(result.findings)
+        if write_baseline_to is not None:
+            count = write_baseline(write_baseline_to, result.findings)
+            err.print(f"wrote {count} finding(s) to the baseline {write_baseline_to}", highlight=False)
+            raise typer.Exit(EXIT_OK)
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None
         _emit(result, output_format, output, show_passes, registry, lang.value, stamp)
         code = _gate(result, config)

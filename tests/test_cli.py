@@ -151,3 +151,26 @@ def test_rules_and_explain_cover_every_rule(registry):
             shown = invoke("explain", key)
             assert shown.exit_code == 0, shown.stderr
             assert rule.code in shown.stdout and "Why is this bad?" in shown.stdout
+
+
+def test_a_baseline_accepts_todays_findings_and_fails_only_on_new_ones(tmp_path):
+    service = write_tree(tmp_path / "svc", {
+        "main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/agents')\ndef agents():\n    return []\n",
+    })
+    baseline = tmp_path / "baseline.json"
+    written = invoke("audit", str(service), "--isolated", "--write-baseline", str(baseline))
+    assert written.exit_code == 0 and baseline.exists()
+    accepted = invoke("audit", str(service), "--isolated", "--baseline", str(baseline), "--format", "json")
+    assert accepted.exit_code == 0
+    data = json.loads(accepted.stdout)
+    assert data["findings"] and all(f["suppressed"] and f["suppression"]["kind"] == "baseline" for f in data["findings"])
+    assert data["score"]["total"] == 10.0
+    # a line added above moves nothing: fingerprints do not use line numbers
+    (service / "main.py").write_text("import os\n" + (service / "main.py").read_text() + "\n@app.delete('/agents/{agent_id}')\ndef drop(agent_id: int):\n    return None\n")
+    new = invoke("audit", str(service), "--isolated", "--baseline", str(baseline), "--format", "json")
+    assert new.exit_code == 1
+    active = [f for f in json.loads(new.stdout)["findings"] if not f["suppressed"]]
+    # the new DELETE route is unauthenticated, and it is the first route that changes data (no audit log)
+    assert sorted((f["code"], f["line"]) for f in active) == [("OBS004", 3), ("SEC001", 9)]
+    missing = invoke("audit", str(service), "--baseline", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 2 and "baseline file not found" in missing.stderr

@@ -149,9 +149,9 @@ def build_report(result: AuditResult, registry: Registry, lang: str = "en", time
     views = {f.fingerprint: _finding_view(f, rules[f.code], result.model, lang) for f in active}
     scores = result.scores
     reasons = []
-    criticals = sum(1 for f in active if f.severity == Severity.CRITICAL)
+    criticals = [f for f in active if f.severity == Severity.CRITICAL]
     if criticals:
-        reasons.append(s["reason.critical"].format(count=criticals))
+        reasons.append(s["reason.critical"].format(count=len({f.code for f in criticals}), places=len(criticals)))
     if scores.total < READY_THRESHOLD:
         reasons.append(s["reason.total"].format(total=f"{scores.total:.1f}", threshold=f"{READY_THRESHOLD:.0f}"))
     words = s[f"verdict.words.{scores.verdict}"].format(total=f"{scores.total:.1f}", reasons="; ".join(reasons))
