@@ -39,6 +39,7 @@ class Format(str, Enum):
     sarif = "sarif"
     markdown = "markdown"
     html = "html"
+    github = "github"
 
 
 class Lang(str, Enum):
@@ -183,7 +184,12 @@ def _emit(
         with output.open("w", encoding="utf-8") as handle:
             render_text(result, Console(file=handle, no_color=True, highlight=False, width=120), show_passes)
         return
-    if output_format in (Format.markdown, Format.html):
+    if output_format is Format.github:
+        from .render.github import append_job_summary, render_github
+
+        text = render_github(result)
+        append_job_summary(render_report(result, registry, "markdown", lang, stamp))
+    elif output_format in (Format.markdown, Format.html):
         text = render_report(result, registry, output_format.value, lang, stamp)
     else:
         text = render_json(result) if output_format is Format.json else render_sarif(result)

@@ -174,3 +174,15 @@ def test_a_baseline_accepts_todays_findings_and_fails_only_on_new_ones(tmp_path)
     assert sorted((f["code"], f["line"]) for f in active) == [("OBS004", 3), ("SEC001", 9)]
     missing = invoke("audit", str(service), "--baseline", str(tmp_path / "nope.json"))
     assert missing.exit_code == 2 and "baseline file not found" in missing.stderr
+
+
+def test_github_annotations_are_escaped_capped_and_summarised(tmp_path):
+    summary = tmp_path / "summary.md"
+    result = runner.invoke(app, ["audit", str(FIXTURES / "seed_service"), "-f", "github", "--exit-zero"],
+                           env={**ENV, "GITHUB_STEP_SUMMARY": str(summary)})
+    lines = result.stdout.splitlines()
+    errors = [l for l in lines if l.startswith("::error ")]
+    assert len(errors) == 10  # GitHub keeps at most ten per level
+    assert errors[0].startswith("::error file=app/") and ",line=" in errors[0] and "title=auditor SEC" in errors[0]
+    assert any("more finding(s) not annotated" in l for l in lines)
+    assert "## 1." in summary.read_text() or "Structure and architecture" in summary.read_text()
