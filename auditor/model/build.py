@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ..parsing.facts import CallExpr, Const, ModuleFacts, dotted
-from .auth import AuthAnalyzer
+from .auth import AuthAnalyzer, dependency_target
 from .authorization import with_authorization
 from .webhooks import WebhookAnalyzer, with_webhook_verification
 from .environment import env_reads, first_imports, integrations
@@ -343,13 +343,10 @@ def _env_prefix(cls) -> str:
     return ""
 
 
-def _reachable(model: AppModel, evaluator: Evaluator, index: ProjectIndex) -> frozenset[str]:
-    """Functions a request can run: handlers, their dependencies, and what they call."""
-    todo: list[str] = []
-    for route in model.routes:
-        todo.append(route.handler)
-        todo.extend(d.target.removesuffix("()") for d in route.dependencies)
-    todo.extend(m.cls for m in model.middleware if m.kind == "function")
+def _reach(starts: list[str], evaluator: Evaluator, index: ProjectIndex, with_globals: bool = False) -> set[str]:
+    """What running `starts` can run: functions called (classes through __init__/__call__),
+    dependencies of their parameters, and, `with_globals`, the module globals they read."""
+    todo = list(starts)
     seen: set[str] = set()
     while todo:
         qual = todo.pop()
@@ -370,12 +367,26 @@ def _reachable(model: AppModel, evaluator: Evaluator, index: ProjectIndex) -> fr
             if target and (target in index.functions or target in index.classes):
                 todo.append(target)
         for p in fn.params:  # type: ignore[union-attr]
-            from .auth import dependency_target
-
             dep = dependency_target(evaluator, evaluator.enclosing(fn, located.module), p.default)  # type: ignore[arg-type]
             if dep:
                 todo.append(dep[0].removesuffix("()"))
-    return frozenset(seen)
+        if with_globals:
+            for name in fn.names:  # type: ignore[union-attr]
+                qual_name = evaluator.resolve(scope, name.split(".")[0])
+                if qual_name in index.globals:
+                    seen.add(qual_name)
+    return seen
+
+
+def _route_starts(route: Route) -> list[str]:
+    return [route.handler] + [d.target.removesuffix("()") for d in route.dependencies]
+
+
+def _reachable(model: AppModel, evaluator: Evaluator, index: ProjectIndex) -> frozenset[str]:
+    """Functions a request can run: handlers, their dependencies, middleware, and what they call."""
+    starts = [q for route in model.routes for q in _route_starts(route)]
+    starts += [m.cls for m in model.middleware if m.kind == "function"]
+    return frozenset(q for q in _reach(starts, evaluator, index) if q in index.functions or q in index.classes)
 
 
 def _privileged_clients(model: AppModel, evaluator: Evaluator, index: ProjectIndex) -> list[PrivilegedClient]:
@@ -431,33 +442,6 @@ def _route_reach(route: Route, model: AppModel, evaluator: Evaluator, index: Pro
         cache = {}
         object.__setattr__(model, "_reach_cache", cache)
     key = (route.handler, route.path)
-    if key in cache:
-        return cache[key]
-    seen: set[str] = set()
-    todo = [route.handler] + [d.target.removesuffix("()") for d in route.dependencies]
-    while todo:
-        qual = todo.pop()
-        if qual in seen:
-            continue
-        seen.add(qual)
-        located = index.functions.get(qual)
-        if located is None:
-            continue
-        fn = located.definition
-        scope = Scope(located.module, fn)  # type: ignore[arg-type]
-        for site in fn.calls:  # type: ignore[union-attr]
-            target = evaluator.callee(scope, site.call)
-            if target and target in index.functions:
-                todo.append(target)
-        for name in fn.names:  # type: ignore[union-attr]
-            qual_name = evaluator.resolve(scope, name.split(".")[0])
-            if qual_name in index.globals:
-                seen.add(qual_name)
-        for p in fn.params:  # type: ignore[union-attr]
-            from .auth import dependency_target
-
-            dep = dependency_target(evaluator, evaluator.enclosing(fn, located.module), p.default)  # type: ignore[arg-type]
-            if dep:
-                todo.append(dep[0].removesuffix("()"))
-    cache[key] = seen
-    return seen
+    if key not in cache:
+        cache[key] = _reach(_route_starts(route), evaluator, index, with_globals=True)
+    return cache[key]

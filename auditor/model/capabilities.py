@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..parsing.facts import Const
+from .evaluate import status_code
 from .types import AppModel, Evidence, Location
 
 RATE_LIMIT_LIBRARIES = ("slowapi", "fastapi_limiter", "limits", "ratelimit", "pyrate_limiter", "fastapi_throttle", "asgi_ratelimit", "ratelimiter")
@@ -82,8 +83,6 @@ def security_headers(model: AppModel) -> Evidence | None:
 
 
 def _status_codes(info) -> set[int]:
-    from ..model.evaluate import status_code
-
     codes: set[int] = set()
     for site in info.facts.calls:
         for key in ("status_code", "status"):
