@@ -138,6 +138,17 @@ def test_another_organisation_gets_403_and_changes_are_audited(service, redis_se
     assert entries and entries[0]["action"] == "agent.create" and entries[0]["actor"] == "u1"
 
 
+def test_jobs_reach_the_queue(service, redis_server):
+    import redis
+
+    with make_client(service, redis_server) as client:
+        queued = client.post("/v1/orgs/o1/jobs", json={"kind": "crm-sync", "target_ids": ["c1"]}, headers=token())
+        assert queued.status_code == 202
+        assert client.post("/v1/orgs/o2/jobs", json={"kind": "crm-sync", "target_ids": ["c1"]}, headers=token()).status_code == 403
+    entries = redis.Redis.from_url(redis_server["url"]).xrange("jobs")
+    assert [e[1][b"kind"] for e in entries] == [b"crm-sync"]
+
+
 def test_a_foreign_origin_gets_no_cors_grant(service, redis_server):
     with make_client(service, redis_server) as client:
         preflight = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "Authorization"}

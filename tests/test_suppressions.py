@@ -95,3 +95,14 @@ def test_fingerprints_survive_edits_above(tmp_path, registry):
     write_tree(tmp_path, {"main.py": '"""Docs."""\nimport os\n\n' + SERVICE})
     after = {f.fingerprint for f in audit(tmp_path, Config(), registry, jobs=1).findings}
     assert before == after
+
+
+def test_the_text_report_shows_suppressions_with_their_reasons(tmp_path):
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    write_tree(tmp_path, {"main.py": SERVICE})
+    out = CliRunner().invoke(app, ["audit", str(tmp_path), "--isolated", "--exit-zero"], env={"NO_COLOR": "1", "COLUMNS": "200"}).stdout
+    assert "suppressed" in out
+    assert "main.py:11 SEC001 (inline) — served behind the gateway's auth" in out

@@ -40,6 +40,15 @@ def render_text(result: AuditResult, console: Console, show_passes: bool = False
             first = f.snippet.splitlines()[0].strip() if f.snippet else ""
             if first:
                 console.print(f"      [dim]{escape(first)}[/]", soft_wrap=True)
+    hidden = [f for f in result.findings if f.suppressed]
+    if hidden:
+        console.print()
+        console.print(f"[dim]{len(hidden)} suppressed[/]")
+        for f in hidden[:50]:
+            why = f" — {f.suppression_reason}" if f.suppression_reason else ""
+            console.print(f"  [dim]{escape(f.path)}:{f.line} {f.code} ({f.suppression}){escape(why)}[/]", soft_wrap=True)
+        if len(hidden) > 50:
+            console.print(f"  [dim]… and {len(hidden) - 50} more (see --format json)[/]")
     if show_passes and result.passes:
         console.print()
         console.print("[green]What is good[/]")
