@@ -106,9 +106,8 @@ class AuthAnalyzer:
         self.evaluator = evaluator
         self.configured = configured
         self._memo: dict[str, Evidence | None] = {}
-        self._rejects_memo: dict[str, bool] = {}
 
-    def _configured(self, qual: str) -> bool:
+    def is_configured(self, qual: str) -> bool:
         short = qual.rsplit(".", 1)[-1].removesuffix("()")
         return any(fnmatch.fnmatchcase(qual, p) or fnmatch.fnmatchcase(short, p) for p in self.configured)
 
@@ -123,7 +122,7 @@ class AuthAnalyzer:
 
     def _dependency(self, qual: str, depth: int) -> Evidence | None:
         short = qual.rsplit(".", 1)[-1]
-        if self._configured(qual):
+        if self.is_configured(qual):
             return Evidence(f"{short} (configured auth dependency)")
         if depth > 6:
             return None
@@ -158,7 +157,7 @@ class AuthAnalyzer:
             return Evidence(f"{short} security scheme", location)
         if cls in self.index.classes:
             return self._class(cls, depth)
-        if self._configured(cls):
+        if self.is_configured(cls):
             return Evidence(f"{short} (configured auth dependency)", location)
         # A library dependency factory, e.g. fastapi_users.current_user(active=True)
         if _AUTH_NAME.search(short) and not cls.startswith(("fastapi.", "starlette.")):
@@ -190,7 +189,7 @@ class AuthAnalyzer:
     def middleware_class(self, qual: str) -> Evidence | None:
         """A middleware class authenticates when its dispatch/__call__ rejects or verifies."""
         short = qual.rsplit(".", 1)[-1]
-        if self._configured(qual):
+        if self.is_configured(qual):
             return Evidence(f"{short} (configured auth middleware)")
         for method in ("dispatch", "__call__"):
             fn = self.index.function(f"{qual}.{method}")

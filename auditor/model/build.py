@@ -226,7 +226,7 @@ def _auth_verdict(facts: FastAPIFacts, apps: set[str], deps: list[DependencyUse]
         name = auth.evaluator.resolve_expr(scope, decorator.func if isinstance(decorator, CallExpr) else decorator)
         if not name:
             continue
-        if auth._configured(name):
+        if auth.is_configured(name):
             return AuthVerdict(True, Evidence(f"@{name.rsplit('.', 1)[-1]} (configured auth decorator)"), "decorator")
         inner = [f for q, f in auth.index.functions.items() if q == name or q.startswith(f"{name}.<locals>.")]
         for located in inner:

@@ -35,10 +35,13 @@ class OutboundCall:
     target: str  # what is called: `httpx.AsyncClient`, `requests.post`, `client.post`
     location: Location
     function: str | None  # the enclosing function's qualname
-    timeout: str  # "set", "none" (explicitly disabled), "default", "missing"
-    is_constructor: bool  # builds a client (vs. sends a request)
+    timeout: str  # "set", "none" (explicitly disabled), "default", "missing", "unjudged"
     retried: bool  # a retry or circuit-breaker decorator wraps the enclosing function, or the transport retries
-    in_async: bool
+
+    @property
+    def is_constructor(self) -> bool:
+        """Builds a client or pool, rather than sending a request."""
+        return self.kind != "http"
 
 
 def outbound_calls(evaluator: Evaluator, modules: list[ModuleFacts]) -> list[OutboundCall]:
@@ -72,7 +75,6 @@ def _timeout_state(call: CallExpr, *keys: str) -> str:
 def _calls_in(evaluator: Evaluator, module: ModuleFacts, fn: FunctionFacts | None, calls) -> list[OutboundCall]:
     scope = Scope(module, fn)
     retried = _retried(evaluator, module, fn)
-    in_async = bool(fn and fn.is_async)
     found: list[OutboundCall] = []
     for site in calls:
         call = site.call
@@ -85,16 +87,16 @@ def _calls_in(evaluator: Evaluator, module: ModuleFacts, fn: FunctionFacts | Non
             state = _timeout_state(call, "timeout")
             if state == "missing":
                 state = "default"  # httpx 5 s; aiohttp 5 min total; requests.Session has none, but it is per request
-            found.append(OutboundCall("http-client", target, location, qual, state, True, retried or retries, in_async))
+            found.append(OutboundCall("http-client", target, location, qual, state, retried or retries))
         elif target in HTTP_FUNCTIONS:
             state = _timeout_state(call, "timeout")
             if state == "missing" and target.startswith("httpx."):
                 state = "default"
-            found.append(OutboundCall("http", target, location, qual, state, False, retried, in_async))
+            found.append(OutboundCall("http", target, location, qual, state, retried))
         elif target in REDIS_CONSTRUCTORS:
-            found.append(OutboundCall("redis-client", target, location, qual, _timeout_state(call, "socket_timeout"), True, retried, in_async))
+            found.append(OutboundCall("redis-client", target, location, qual, _timeout_state(call, "socket_timeout"), retried))
         elif target in DATABASE_CONSTRUCTORS:
-            found.append(OutboundCall("database-client", target, location, qual, "unjudged", True, retried, in_async))
+            found.append(OutboundCall("database-client", target, location, qual, "unjudged", retried))
         elif getattr(call.func, "attr", None) in HTTP_METHODS and fn is not None:
             receiver = dotted(getattr(call.func, "value", None))
             client = _client_of(evaluator, scope, receiver) if receiver else None
@@ -103,7 +105,7 @@ def _calls_in(evaluator: Evaluator, module: ModuleFacts, fn: FunctionFacts | Non
                 if state == "missing":
                     state = "default"  # the client's own timeout applies
                 name, transport_retries = client
-                found.append(OutboundCall("http", f"{name}.{call.func.attr}", location, qual, state, False, retried or transport_retries, in_async))  # type: ignore[union-attr]
+                found.append(OutboundCall("http", f"{name}.{call.func.attr}", location, qual, state, retried or transport_retries))  # type: ignore[union-attr]
     return found
 
 

@@ -20,7 +20,6 @@ from .facts import (
     ExceptSite,
     FunctionFacts,
     Guard,
-    IfSite,
     ImportRef,
     KeyedRead,
     Param,
@@ -77,7 +76,6 @@ class _Body:
         self.compares: list[CompareSite] = []
         self.raises: list[RaiseSite] = []
         self.returns: list[ReturnSite] = []
-        self.ifs: list[IfSite] = []
         self.assignments: list[Assignment] = []
         self.names: set[str] = set()
         self.strings: set[str] = set()
@@ -193,7 +191,6 @@ class ModuleExtractor:
         test = self.expr.convert(stmt.test)
         header = self._header(stmt, stmt.body)
         self.statements.append(_lines(header))
-        body.ifs.append(IfSite(test, header, guards, stmt.orelse is not None))
         self.scan(stmt.test, body, guards, in_loop)
         self.walk_block(stmt.body.body, body, guards + (Guard(test, False, header),), in_loop, owner, in_function)
         orelse = stmt.orelse
@@ -336,7 +333,6 @@ class ModuleExtractor:
             compares=tuple(body.compares),
             raises=tuple(body.raises),
             return_sites=tuple(body.returns),
-            ifs=tuple(body.ifs),
             assignments=assignments,
             names=frozenset(body.names),
             strings=frozenset(body.strings),

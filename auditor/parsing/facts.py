@@ -203,14 +203,6 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
-class IfSite:
-    test: Expr
-    span: Span  # the header line(s) of the `if`
-    guards: tuple[Guard, ...]  # the `if`s around this one
-    has_else: bool
-
-
-@dataclass(frozen=True, slots=True)
 class ExceptSite:
     """An `except T as name:` clause; `lines` is the span of its body."""
 
@@ -243,7 +235,6 @@ class FunctionFacts:
     compares: tuple[CompareSite, ...] = ()
     raises: tuple[RaiseSite, ...] = ()
     return_sites: tuple[ReturnSite, ...] = ()
-    ifs: tuple[IfSite, ...] = ()
     assignments: tuple[Assignment, ...] = ()
     names: frozenset[str] = frozenset()  # every dotted name read in the body
     strings: frozenset[str] = frozenset()  # the short string literals in the body

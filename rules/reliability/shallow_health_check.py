@@ -97,8 +97,8 @@ class ShallowHealthCheck(Rule):
         if info is None or depth > 2:
             return False
         for site in info.facts.calls:
-            name = (getattr(site.call.func, "attr", None) or "")
+            name = getattr(site.call.func, "attr", None) or ""
             if _PROBE_CALL.search(name) or (site.awaited and name):
                 return True
-        callees = [q for q in model.functions if q.rsplit(".", 1)[-1] in {getattr(s.call.func, "id", "") for s in info.facts.calls}]
-        return any(self._probes(model, q, depth + 1) for q in callees)
+        callees = {model.evaluate_callee(site, handler, info.path) for site in info.facts.calls}
+        return any(self._probes(model, q, depth + 1) for q in callees if q in model.functions)
