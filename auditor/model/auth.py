@@ -1,38 +1,26 @@
-"""Does a dependency or middleware authenticate? Judged by what it does.
+"""Does a dependency, decorator, hook or middleware authenticate? Judged by what it does.
 
-A callable authenticates when it depends on one that does (a security scheme
-such as `OAuth2PasswordBearer`, or a project function that authenticates),
-when it verifies a credential (`jwt.decode`, `compare_digest`, ...), or when
-it rejects a request with 401/403. A reader that returns a header and never
-rejects does not authenticate. Names decide only for code we cannot see
-(a library's dependency), and configured names always count.
+A callable authenticates when it depends on one that does (a framework's
+security scheme, or a project function that authenticates), when it verifies
+a credential (`jwt.decode`, `compare_digest`, ...), or when it rejects a
+request with 401/403. A reader that returns a header and never rejects does
+not authenticate. Names decide only for code we cannot see (a library's
+dependency), and configured names always count. What each framework calls a
+dependency, a scheme or a rejection comes from its adapter's `AuthVocabulary`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 
-from ..parsing.facts import CallExpr, Const, Expr, FunctionFacts, Subscript, callee, dotted
+from ..parsing.facts import Attr, BoolOp, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, Not, Param, Seq, Span, callee, dotted
 from .evaluate import Evaluator, Scope, status_code
+from .frameworks.base import AuthVocabulary, DependencyRef
 from .index import ProjectIndex
 from .types import Evidence, Location
 
-SECURITY_SCHEMES = frozenset(
-    f"fastapi.security.{n}"
-    for n in (
-        "OAuth2PasswordBearer",
-        "OAuth2AuthorizationCodeBearer",
-        "OAuth2",
-        "HTTPBearer",
-        "HTTPBasic",
-        "HTTPDigest",
-        "APIKeyHeader",
-        "APIKeyQuery",
-        "APIKeyCookie",
-        "OpenIdConnect",
-    )
-)
 # Calls that check a credential; most raise on a bad one.
 VERIFYING_CALLS = frozenset(
     {
@@ -55,87 +43,67 @@ _AUTH_NAME = re.compile(
     r"auth_required|login_required|jwt_required|get_user_from_token|valid(ate)?_token|api_key_auth)",
     re.I,
 )
-DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security"})
+# Where a request's path or endpoint is read, for hooks and middleware that exempt some routes.
+_PATH_READS = re.compile(r"(^|\.)(path|url\.path|full_path|endpoint|url_rule\.rule|raw_path)$")
 
-
-def dependency_target(evaluator: Evaluator, scope: Scope, expr: Expr | None) -> tuple[str, tuple[str, ...]] | None:
-    """For `Depends(x)` / `Security(x, scopes=[...])`: x's qualified name and the scopes."""
-    if not isinstance(expr, CallExpr):
-        return None
-    if evaluator.callee(scope, expr) not in DEPENDS:
-        return None
-    target = expr.arg(0, "dependency")
-    if target is None:
-        return None
-    scopes_expr = expr.kwarg("scopes")
-    scopes = tuple(
-        i.value for i in getattr(scopes_expr, "items", ()) if isinstance(i, Const) and isinstance(i.value, str)
-    )
-    if isinstance(target, CallExpr):  # Depends(JWTBearer()) or Depends(require_role("admin"))
-        name = evaluator.callee(scope, target)
-        return (f"{name}()" if name else "?", scopes)
-    name = evaluator.resolve_expr(scope, target)
-    return (name, scopes) if name else None
-
-
-def annotated_dependency(evaluator: Evaluator, scope: Scope, annotation: Expr | None, _depth: int = 0):
-    """`Annotated[User, Depends(get_user)]`, directly or through an alias in another module."""
-    if annotation is None or _depth > 5:
-        return None
-    if isinstance(annotation, Subscript):
-        if (evaluator.resolve_expr(scope, annotation.value) or "").endswith("Annotated"):
-            for meta in annotation.index[1:]:
-                found = dependency_target(evaluator, scope, meta)
-                if found:
-                    return found
-        return None
-    name = dotted(annotation)
-    if name is None:
-        return None
-    qual = evaluator.resolve(scope, name)
-    located = evaluator.index.globals.get(qual)
-    if located:
-        alias = located[-1]
-        return annotated_dependency(evaluator, Scope(alias.module), alias.definition.value, _depth + 1)  # type: ignore[union-attr]
-    return None
+DependencyFinder = Callable[[Scope, Param], "DependencyRef | None"]
 
 
 class AuthAnalyzer:
-    def __init__(self, index: ProjectIndex, evaluator: Evaluator, configured: list[str]) -> None:
+    def __init__(
+        self,
+        index: ProjectIndex,
+        evaluator: Evaluator,
+        configured: list[str],
+        vocabulary: AuthVocabulary | None = None,
+        dependency_of: DependencyFinder | None = None,
+    ) -> None:
         self.index = index
         self.evaluator = evaluator
         self.configured = configured
-        self._memo: dict[str, Evidence | None] = {}
+        self.vocabulary = vocabulary or AuthVocabulary()
+        self.dependency_of: DependencyFinder = dependency_of or (lambda scope, param: None)
+        self._memo: dict[tuple[str, bool], Evidence | None] = {}
 
     def is_configured(self, qual: str) -> bool:
         short = qual.rsplit(".", 1)[-1].removesuffix("()")
         return any(fnmatch.fnmatchcase(qual, p) or fnmatch.fnmatchcase(short, p) for p in self.configured)
 
-    def dependency(self, qual: str, depth: int = 0) -> Evidence | None:
-        """Evidence that the dependency `qual` authenticates, or None."""
-        if qual in self._memo:
-            return self._memo[qual]
-        self._memo[qual] = None  # cycle guard
-        result = self._dependency(qual, depth)
-        self._memo[qual] = result
+    def _library(self, qual: str) -> bool:
+        return qual.startswith(self.vocabulary.library_prefixes) if self.vocabulary.library_prefixes else False
+
+    def _by_name(self, qual: str, location: Location | None = None) -> Evidence | None:
+        """Library code we cannot read: the name is all we have."""
+        short = qual.rsplit(".", 1)[-1]
+        if _AUTH_NAME.search(short) and not self._library(qual):
+            return Evidence(f"{short} (judged by its name; its code is not in the audited tree)", location)
+        return None
+
+    # --- dependencies -----------------------------------------------------------
+
+    def dependency(self, qual: str, instance: bool = False, depth: int = 0) -> Evidence | None:
+        """Evidence that the dependency `qual` (an instance of it, with `instance`) authenticates, or None."""
+        key = (qual, instance)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # cycle guard
+        result = self._dependency(qual, instance, depth)
+        self._memo[key] = result
         return result
 
-    def _dependency(self, qual: str, depth: int) -> Evidence | None:
+    def _dependency(self, qual: str, instance: bool, depth: int) -> Evidence | None:
         short = qual.rsplit(".", 1)[-1]
-        if self.is_configured(qual):
+        if self.is_configured(f"{qual}()" if instance else qual):
             return Evidence(f"{short} (configured auth dependency)")
         if depth > 6:
             return None
-        if qual.endswith("()"):  # an instance made inline: Depends(JWTBearer())
-            return self._instance_of(qual[:-2], None, depth)
-        if qual in SECURITY_SCHEMES:
+        if instance:  # an instance made inline: Depends(JWTBearer())
+            return self._instance_of(qual, None, depth)
+        if qual in self.vocabulary.schemes:
             return Evidence(f"{short} security scheme")
         located = self.index.lookup(qual)
         if located is None:
-            # Library code we cannot read: the name is all we have.
-            if _AUTH_NAME.search(short) and not qual.startswith(("fastapi.", "starlette.")):
-                return Evidence(f"{short} (judged by its name; its code is not in the audited tree)")
-            return None
+            return self._by_name(qual)
         definition = located.definition
         if isinstance(definition, FunctionFacts):
             return self.function(definition, depth)
@@ -148,21 +116,27 @@ class AuthAnalyzer:
                 return self._instance_of(cls, value, depth, Location(located.module.path, definition.span))  # type: ignore[union-attr]
         return None
 
+    def admits_anonymous(self, qual: str, call: CallExpr | None) -> bool:
+        """`auto_error=False`, `optional=True`: the scheme or decorator lets anonymous callers through."""
+        flag = self.vocabulary.optional_flag.get(qual)
+        if flag is None or call is None:
+            return False
+        kwarg, anonymous = flag.split("=", 1)
+        value = call.kwarg(kwarg)
+        return isinstance(value, Const) and repr(value.value) == anonymous
+
     def _instance_of(self, cls: str, call: CallExpr | None, depth: int, location: Location | None = None) -> Evidence | None:
         short = cls.rsplit(".", 1)[-1]
-        if cls in SECURITY_SCHEMES:
-            auto_error = call.kwarg("auto_error") if call is not None else None
-            if isinstance(auto_error, Const) and auto_error.value is False:
-                return None  # lets anonymous requests through
+        if cls in self.vocabulary.schemes:
+            if self.admits_anonymous(cls, call):
+                return None
             return Evidence(f"{short} security scheme", location)
         if cls in self.index.classes:
             return self._class(cls, depth)
         if self.is_configured(cls):
             return Evidence(f"{short} (configured auth dependency)", location)
         # A library dependency factory, e.g. fastapi_users.current_user(active=True)
-        if _AUTH_NAME.search(short) and not cls.startswith(("fastapi.", "starlette.")):
-            return Evidence(f"{short} (judged by its name; its code is not in the audited tree)", location)
-        return None
+        return self._by_name(cls, location)
 
     def _class(self, qual: str, depth: int) -> Evidence | None:
         located = self.index.classes[qual]
@@ -170,14 +144,13 @@ class AuthAnalyzer:
         scope = Scope(located.module)
         for base in cls.bases:  # type: ignore[union-attr]
             base_qual = self.evaluator.resolve_expr(scope, base)
-            if base_qual in SECURITY_SCHEMES:
+            if base_qual in self.vocabulary.schemes:
+                kind = base_qual.rsplit(".", 1)[-1]
                 call_method = self.index.function(f"{qual}.__call__")
-                if call_method is None:
-                    return Evidence(f"{cls.name} (a {base_qual.rsplit('.', 1)[-1]} security scheme)")  # type: ignore[union-attr]
-                found = self.function(call_method, depth + 1)
+                found = self.function(call_method, depth + 1) if call_method is not None else None
                 if found is not None:
                     return Evidence(f"{cls.name}: {found.text}", found.location)  # type: ignore[union-attr]
-                return Evidence(f"{cls.name} (a {base_qual.rsplit('.', 1)[-1]} security scheme)")  # type: ignore[union-attr]
+                return Evidence(f"{cls.name} (a {kind} security scheme)")  # type: ignore[union-attr]
         for method in ("__call__", "__init__"):
             fn = self.index.function(f"{qual}.{method}")
             if fn is not None:
@@ -199,24 +172,67 @@ class AuthAnalyzer:
                     return found
         return None
 
+    # --- decorators -----------------------------------------------------------------
+
+    def decorator(self, scope: Scope, expr: Expr) -> Evidence | None:
+        """Evidence that a decorator wrapping a handler authenticates its caller."""
+        call = expr if isinstance(expr, CallExpr) else None
+        func = call.func if call is not None else expr
+        name = self.evaluator.resolve_expr(scope, func)
+        if not name:
+            return None
+        short = name.rsplit(".", 1)[-1]
+        if self.is_configured(name):
+            return Evidence(f"@{short} (configured auth decorator)")
+        if self.admits_anonymous(name, call):
+            return None
+        if name in self.vocabulary.decorators:
+            return Evidence(f"@{short}")
+        receiver = getattr(func, "value", None)
+        if receiver is not None:  # @auth.login_required on a Flask-HTTPAuth instance
+            cls = self.evaluator.instance_class(scope, receiver)
+            methods = self.vocabulary.decorator_methods.get(cls or "")
+            if methods is not None and short in methods:
+                key = f"{cls}.{short}"
+                return None if self.admits_anonymous(key, call) else Evidence(f"@{dotted(func)}")
+        inner = [f for q, f in self.index.functions.items() if q == name or q.startswith(f"{name}.<locals>.")]
+        for located in inner:
+            evidence = self.function(located.definition)  # type: ignore[arg-type]
+            if evidence is not None:
+                return Evidence(f"@{short}: {evidence.text}", evidence.location)
+        if not inner and name not in self.index.classes and "." in name:
+            found = self._by_name(name)
+            if found is not None:
+                return Evidence(f"@{found.text}")
+        return None
+
+    # --- what a function does ----------------------------------------------------------
+
     def function(self, fn: FunctionFacts, depth: int = 0) -> Evidence | None:
         located = self.index.functions[fn.qualname]
         scope = Scope(located.module, fn)
-        at = lambda span: Location(located.module.path, span)  # noqa: E731
+        outer = self.evaluator.enclosing(fn, located.module)
         for param in fn.params:
-            dep = dependency_target(self.evaluator, self.evaluator.enclosing(fn, located.module), param.default)
-            dep = dep or annotated_dependency(self.evaluator, self.evaluator.enclosing(fn, located.module), param.annotation)
+            dep = self.dependency_of(outer, param)
             if dep:
-                found = self.dependency(dep[0], depth + 1)
+                found = self.dependency(dep.target, dep.instance, depth + 1)
                 if found:
-                    return Evidence(f"{fn.name} → {found.text}", found.location or at(param.span))
+                    return Evidence(f"{fn.name} → {found.text}", found.location or Location(located.module.path, param.span))
         verify = self._verifies(scope, fn, depth)
         if verify is not None:
-            return Evidence(f"{fn.name} verifies credentials with {verify[0]}", at(verify[1]))
+            return Evidence(f"{fn.name} verifies credentials with {verify[0]}", Location(located.module.path, verify[1]))
         reject = self.rejection(scope, fn, depth)
         if reject is not None:
-            return Evidence(f"{fn.name} rejects with {reject[0]}", at(reject[1]))
+            return Evidence(f"{fn.name} rejects with {reject[0]}", Location(located.module.path, reject[1]))
         return None
+
+    def hook(self, fn: FunctionFacts) -> Evidence | None:
+        """A before-request hook authenticates only when it rejects: loading the user is not enough."""
+        located = self.index.functions[fn.qualname]
+        reject = self.rejection(Scope(located.module, fn), fn)
+        if reject is None:
+            return None
+        return Evidence(f"{fn.name} rejects with {reject[0]}", Location(located.module.path, reject[1]))
 
     def _verifies(self, scope: Scope, fn: FunctionFacts, depth: int):
         for site in fn.calls:
@@ -245,17 +261,48 @@ class AuthAnalyzer:
             if described:
                 return described, site.span
         for ret in fn.return_sites:
-            if isinstance(ret.value, CallExpr):
-                code = status_code(ret.value.kwarg("status_code"))
-                if code in (401, 403):
-                    return f"HTTP {code}", ret.span
-        for site in fn.calls:  # a helper that raises for us
+            code = self._returned_status(ret.value)
+            if code in (401, 403):
+                return f"HTTP {code}", ret.span
+        for site in fn.calls:  # `abort(401)`, or a helper that raises for us
             target = self.evaluator.callee(scope, site.call)
+            status_at = self.vocabulary.rejecting_calls.get(target or "")
+            if status_at is not None:
+                code = status_code(site.call.arg(status_at, "code"))
+                if code in (401, 403):
+                    return f"HTTP {code}", site.call.span
             inner = self.index.function(target) if target else None
             if inner is not None and depth < 3 and inner.qualname != fn.qualname:
-                found = self.rejection(Scope(self.index.functions[target].module, inner), inner, depth + 1)
+                found = self.rejection(Scope(self.index.functions[target].module, inner), inner, depth + 1)  # type: ignore[index]
                 if found:
                     return found[0], site.call.span
+        return None
+
+    def rejecting_sites(self, scope: Scope, fn: FunctionFacts) -> list[tuple[str, Span, tuple[Guard, ...]]]:
+        """Each place `fn` itself answers 401/403: a raise, a return or an `abort(...)`, with its guards."""
+        out: list[tuple[str, Span, tuple[Guard, ...]]] = []
+        for site in fn.raises:
+            described = self._rejecting(scope, site.exc)
+            if described:
+                out.append((described, site.span, site.guards))
+        for ret in fn.return_sites:
+            code = self._returned_status(ret.value)
+            if code in (401, 403):
+                out.append((f"HTTP {code}", ret.span, ret.guards))
+        for call_site in fn.calls:
+            status_at = self.vocabulary.rejecting_calls.get(self.evaluator.callee(scope, call_site.call) or "")
+            if status_at is not None:
+                code = status_code(call_site.call.arg(status_at, "code"))
+                if code in (401, 403):
+                    out.append((f"HTTP {code}", call_site.call.span, call_site.guards))
+        return out
+
+    @staticmethod
+    def _returned_status(value: Expr | None) -> int | None:
+        if isinstance(value, Seq) and value.kind == "tuple" and len(value.items) >= 2:  # Flask: `return body, 401`
+            return status_code(value.items[1])
+        if isinstance(value, CallExpr):
+            return status_code(value.kwarg("status_code")) or status_code(value.kwarg("status"))
         return None
 
     def _rejecting(self, scope: Scope, exc: Expr | None) -> str | None:
@@ -275,4 +322,75 @@ class AuthAnalyzer:
         short = qual.rsplit(".", 1)[-1]
         if _REJECTING_EXCEPTION.search(short):
             return short
+        return None
+
+    # --- exemptions -----------------------------------------------------------------------
+
+    def exempts(self, fn: FunctionFacts, path: str, endpoint: str | None) -> bool:
+        """Whether a hook or middleware lets this route through before it rejects anyone.
+
+        It does when an early `return` (or a call to the next handler) runs under a
+        test of the request's path or endpoint that this route passes:
+        `if request.endpoint in PUBLIC: return`, `if request.url.path.startswith("/public"): ...`.
+        """
+        located = self.index.functions[fn.qualname]
+        scope = Scope(located.module, fn)
+        reject = self.rejection(scope, fn)
+        limit = reject[1].line if reject else None
+        sites = self.rejecting_sites(scope, fn)
+        if sites and all(self._guard_false(scope, guards, path, endpoint) for _, _, guards in sites):
+            return True  # `if request.url.path != "/health" and ...: return 401` never rejects /health
+        for ret in fn.return_sites:
+            if limit is not None and ret.span.line > limit or self._returned_status(ret.value) in (401, 403):
+                continue
+            for guard in ret.guards:
+                verdict = self._path_test(scope, guard.test, path, endpoint)
+                if verdict is not None and verdict != guard.negated:
+                    return True
+        return False
+
+    def _guard_false(self, scope: Scope, guards: tuple[Guard, ...], path: str, endpoint: str | None) -> bool:
+        for guard in guards:
+            verdict = self._path_test(scope, guard.test, path, endpoint)
+            if verdict is not None and verdict == guard.negated:
+                return True
+        return False
+
+    def _path_test(self, scope: Scope, test: Expr, path: str, endpoint: str | None) -> bool | None:
+        """What a test of the request's path/endpoint evaluates to for this route; None when it is not one."""
+        if isinstance(test, Not):
+            inner = self._path_test(scope, test.value, path, endpoint)
+            return None if inner is None else not inner
+        if isinstance(test, BoolOp):
+            sides = (self._path_test(scope, test.left, path, endpoint), self._path_test(scope, test.right, path, endpoint))
+            decisive = test.op == "or"  # True decides an `or`, False decides an `and`
+            if decisive in sides:
+                return decisive
+            return None if None in sides else not decisive
+        if isinstance(test, Compare) and len(test.ops) == 1:
+            subject = dotted(test.left)
+            if not subject or not _PATH_READS.search(subject):
+                return None
+            actual = endpoint if subject.endswith("endpoint") else path
+            value = self.evaluator.evaluate(scope, test.comparators[0])
+            if not value.known or actual is None:
+                return None
+            op = test.ops[0]
+            items = value.value if isinstance(value.value, (list, tuple, set, frozenset)) else [value.value]
+            if op in ("in", "not in"):
+                found = actual in items if not isinstance(value.value, str) else actual in value.value
+                return found if op == "in" else not found
+            if op in ("==", "!="):
+                return (actual == value.value) == (op == "==")
+            return None
+        if isinstance(test, CallExpr) and isinstance(test.func, Attr) and test.func.attr == "startswith":
+            subject = dotted(test.func.value)
+            if not subject or not _PATH_READS.search(subject):
+                return None
+            actual = endpoint if subject.endswith("endpoint") else path
+            value = self.evaluator.evaluate(scope, test.arg(0))
+            if not value.known or actual is None:
+                return None
+            prefixes = value.value if isinstance(value.value, (list, tuple)) else [value.value]
+            return any(isinstance(p, str) and actual.startswith(p) for p in prefixes)
         return None

@@ -43,14 +43,14 @@ def tenant_inputs(route: Route, tenant_names: frozenset[str]) -> tuple[str, ...]
 def check_authorization(route: Route, handler: FunctionFacts, module, auth: AuthAnalyzer, inputs: tuple[str, ...]) -> Evidence | None:
     ev = auth.evaluator
     for dep in route.dependencies:
-        short = dep.target.rsplit(".", 1)[-1].removesuffix("()")
+        short = dep.target.rsplit(".", 1)[-1]
         if _ADMIN.search(short) or any(_ADMIN.search(s) for s in dep.scopes):
             return Evidence(f"gated by {short}", dep.location)
         if _AUTHORIZING_CALL.search(short):  # PermissionsDependency([...]), require_membership
             return Evidence(f"gated by the authorization dependency {short}", dep.location)
     plain = {i.split(".")[-1] for i in inputs}
     for dep in route.dependencies:  # a membership dependency that receives the tenant id
-        fn = auth.index.function(dep.target.removesuffix("()"))
+        fn = None if dep.instance else auth.index.function(dep.target)
         if fn is None or not any(p.name in plain for p in fn.params):
             continue
         rejection = auth.rejection(Scope(auth.index.functions[fn.qualname].module, fn), fn)
@@ -80,13 +80,13 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
         sides = [s for s in [dotted(site.compare.left)] + [dotted(c) for c in site.compare.comparators] if s]
         if any(map(is_input, sides)) and any(map(is_principal, sides)) and rejection is not None:
             return Evidence(f"{handler.name} compares the tenant id with the caller's and rejects with {rejection[0]}", Location(module.path, site.compare.span))
-    for raised in handler.raises:  # `if not current_user.is_owner(org): raise HTTPException(403)`
-        if auth._rejecting(scope, raised.exc) not in ("HTTP 403", "HTTP 401"):
+    for described, span, guards in auth.rejecting_sites(scope, handler):  # `if not current_user.is_owner(org): raise HTTPException(403)`
+        if described not in ("HTTP 403", "HTTP 401"):
             continue
-        for guard in raised.guards:
+        for guard in guards:
             names = _names_in(guard.test)
             if any(is_principal(n) for n in names):
-                return Evidence(f"{handler.name} rejects with 403 after checking {next(n for n in names if is_principal(n))}", Location(module.path, raised.span))
+                return Evidence(f"{handler.name} rejects with 403 after checking {next(n for n in names if is_principal(n))}", Location(module.path, span))
     for site in handler.calls:
         target = ev.callee(scope, site.call) or ""
         args = [dotted(a) or "" for a in site.call.args] + [dotted(v) or "" for _, v in site.call.kwargs]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from ..parsing.facts import Const
 from .evaluate import status_code
 from .types import AppModel, Evidence, Location
 
@@ -47,8 +46,8 @@ def rate_limiting(model: AppModel) -> Evidence | None:
         return found
     for route in model.routes:
         for dep in route.dependencies:
-            if _RATE_LIMIT_NAME.search(dep.target.rsplit(".", 1)[-1]):
-                return Evidence(f"rate-limit dependency {dep.target.rsplit('.', 1)[-1]}", dep.location)
+            if _RATE_LIMIT_NAME.search(dep.label.rsplit(".", 1)[-1]):
+                return Evidence(f"rate-limit dependency {dep.label.rsplit('.', 1)[-1]}", dep.location)
     for info in model.functions.values():
         if 429 in _status_codes(info) and _RATE_LIMIT_NAME.search(info.facts.qualname):
             return Evidence(f"{info.facts.name} answers 429", Location(info.path, info.facts.span))
@@ -65,10 +64,9 @@ def body_limit(model: AppModel) -> Evidence | None:
         info = model.functions.get(mw.cls)
         if info and "content-length" in {s.lower() for s in info.facts.strings} and 413 in _status_codes(info):
             return Evidence(f"middleware {info.facts.name} rejects large bodies with 413", mw.location)
-    for app in model.apps:  # FastAPI's own `max_body_size=` (recent releases)
-        limit = app.call.kwarg("max_body_size")
-        if limit is not None and not (isinstance(limit, Const) and limit.value is None):
-            return Evidence("FastAPI(max_body_size=...)", app.location)
+    for app in model.apps:  # the framework's own limit (FastAPI's `max_body_size=`, Flask's MAX_CONTENT_LENGTH)
+        if app.body_limit is not None:
+            return app.body_limit
     return None
 
 

@@ -1,43 +1,70 @@
-"""CORS policies, evaluated the way Starlette's `CORSMiddleware` reads its options."""
+"""CORS policies: does the configured allowlist admit any origin, and with credentials?
+
+Adapters read their framework's options into values; this module judges
+them the same way for every framework.
+"""
 
 from __future__ import annotations
 
 import re
 
-from ..parsing.facts import CallExpr
-from .evaluate import Evaluator, Scope
-from .types import UNKNOWN, CorsPolicy, Location, Value
+from .types import CorsPolicy, Location, Value
 
-CORS_MIDDLEWARE = "fastapi.middleware.cors.CORSMiddleware"
-# Origins no allowlist should contain: a regex that accepts them accepts anyone.
-_HOSTILE_ORIGINS = ("https://attacker.invalid", "http://evil.example")
+# Origins no allowlist should contain: a pattern that accepts them accepts anyone.
+HOSTILE_ORIGINS = ("https://attacker.invalid", "http://evil.example")
 
 
-def cors_policy(evaluator: Evaluator, scope: Scope, app: str, call: CallExpr, location: Location, offset: int = 0) -> CorsPolicy:
-    """`offset` is 1 for `add_middleware(CORSMiddleware, ...)`-style calls whose first arg is the class."""
-    origins = evaluator.evaluate(scope, call.kwarg("allow_origins")) if call.kwarg("allow_origins") is not None else Value(True, [], text="[] (Starlette's default)")
-    regex = evaluator.evaluate(scope, call.kwarg("allow_origin_regex")) if call.kwarg("allow_origin_regex") is not None else UNKNOWN
-    credentials = evaluator.evaluate(scope, call.kwarg("allow_credentials")) if call.kwarg("allow_credentials") is not None else Value(True, False, text="False (Starlette's default)")
+def _lists_any(origins: Value) -> bool:
+    value = origins.value
+    return origins.known and (value == "*" or isinstance(value, (list, tuple)) and "*" in value)
+
+
+def admits_hostile(pattern_text: str, full_match: bool, ignore_case: bool = False) -> bool:
+    try:
+        pattern = re.compile(pattern_text, re.I if ignore_case else 0)
+    except re.error:
+        return False
+    test = pattern.fullmatch if full_match else pattern.match
+    return any(test(o) for o in HOSTILE_ORIGINS)
+
+
+def cors_policy(
+    app: str,
+    location: Location,
+    origins: Value,
+    origin_regex: Value,
+    credentials: Value,
+    *,
+    origins_label: str = "allow_origins",
+    regex_label: str = "allow_origin_regex",
+    origins_are_patterns: bool = False,
+) -> CorsPolicy:
+    """`origins_are_patterns`: each origin is itself a regex matched at the start (Flask-CORS)."""
     reason = None
-    if origins.known and (origins.value == "*" or isinstance(origins.value, (list, tuple)) and "*" in origins.value):
-        reason = f"allow_origins={describe(origins)}"
-    if reason is None and regex.known and isinstance(regex.value, str):
-        try:
-            pattern = re.compile(regex.value)
-        except re.error:
-            pattern = None
-        if pattern is not None and any(pattern.fullmatch(o) for o in _HOSTILE_ORIGINS):
-            reason = f"allow_origin_regex={regex.value!r} matches any origin"
+    if _lists_any(origins):
+        reason = f"{origins_label}={describe(origins)}"
+    if reason is None and origins_are_patterns and origins.known:
+        values = origins.value if isinstance(origins.value, (list, tuple)) else [origins.value]
+        loose = next((v for v in values if isinstance(v, str) and _looks_like_regex(v) and admits_hostile(v, False, True)), None)
+        if loose is not None:
+            reason = f"{origins_label} pattern {loose!r} matches any origin"
+    if reason is None and origin_regex.known and isinstance(origin_regex.value, str):
+        if admits_hostile(origin_regex.value, full_match=True):
+            reason = f"{regex_label}={origin_regex.value!r} matches any origin"
     return CorsPolicy(
         app=app,
         location=location,
         origins=origins,
-        origin_regex=regex,
+        origin_regex=origin_regex,
         credentials=credentials,
         any_origin=reason is not None,
         any_origin_reason=reason,
         credentials_enabled=bool(credentials.known and credentials.value is True),
     )
+
+
+def _looks_like_regex(text: str) -> bool:
+    return any(c in text for c in "*\\]?+^$")
 
 
 def describe(value: Value) -> str:

@@ -4,8 +4,8 @@ Our own per-module import/definition table, in place of libcst's
 `QualifiedNameProvider` (an order of magnitude slower on a large service).
 A name resolves to a qualified name: `app.deps.auth.get_user` for project
 code, `fastapi.Depends` for library code. Library aliases are canonicalised
-so `starlette.middleware.cors.CORSMiddleware` and
-`fastapi.middleware.cors.CORSMiddleware` are one name.
+(the framework adapters supply theirs) so `starlette.middleware.cors.CORSMiddleware`
+and `fastapi.middleware.cors.CORSMiddleware` are one name.
 """
 
 from __future__ import annotations
@@ -15,25 +15,8 @@ from typing import Union
 
 from ..parsing.facts import Assignment, ClassFacts, FunctionFacts, ModuleFacts
 
-# Library re-exports that name one thing.
+# Library re-exports that name one thing; each framework adapter adds its own.
 CANONICAL = {
-    "fastapi.applications.FastAPI": "fastapi.FastAPI",
-    "fastapi.routing.APIRouter": "fastapi.APIRouter",
-    "fastapi.param_functions.Depends": "fastapi.Depends",
-    "fastapi.params.Depends": "fastapi.Depends",
-    "fastapi.param_functions.Security": "fastapi.Security",
-    "fastapi.params.Security": "fastapi.Security",
-    "fastapi.exceptions.HTTPException": "fastapi.HTTPException",
-    "starlette.exceptions.HTTPException": "fastapi.HTTPException",
-    "starlette.middleware.cors.CORSMiddleware": "fastapi.middleware.cors.CORSMiddleware",
-    "starlette.middleware.Middleware": "fastapi.middleware.Middleware",
-    "starlette.middleware.base.BaseHTTPMiddleware": "fastapi.middleware.base.BaseHTTPMiddleware",
-    "starlette.requests.Request": "fastapi.Request",
-    "starlette.responses.JSONResponse": "fastapi.responses.JSONResponse",
-    "starlette.responses.Response": "fastapi.Response",
-    "fastapi.responses.Response": "fastapi.Response",
-    "starlette.status": "fastapi.status",
-    "starlette.applications.Starlette": "starlette.Starlette",
     "pydantic.v1.BaseSettings": "pydantic.BaseSettings",
     "pydantic_settings.main.BaseSettings": "pydantic_settings.BaseSettings",
     "redis.client.Redis": "redis.Redis",
@@ -41,13 +24,6 @@ CANONICAL = {
     "redis.StrictRedis": "redis.Redis",
     "redis.asyncio.client.Redis": "redis.asyncio.Redis",
     "redis.asyncio.StrictRedis": "redis.asyncio.Redis",
-    "jose.jwt.decode": "jose.jwt.decode",
-}
-_CANONICAL_PREFIXES = {
-    "fastapi.security.oauth2": "fastapi.security",
-    "fastapi.security.http": "fastapi.security",
-    "fastapi.security.api_key": "fastapi.security",
-    "fastapi.security.open_id_connect_url": "fastapi.security",
 }
 
 Definition = Union[FunctionFacts, ClassFacts, Assignment, ModuleFacts]
@@ -62,7 +38,9 @@ class Located:
 
 
 class ProjectIndex:
-    def __init__(self, modules: list[ModuleFacts]) -> None:
+    def __init__(self, modules: list[ModuleFacts], aliases: dict[str, str] | None = None, alias_prefixes: dict[str, str] | None = None) -> None:
+        self.aliases = {**CANONICAL, **(aliases or {})}
+        self.alias_prefixes = alias_prefixes or {}
         self.modules: dict[str, ModuleFacts] = {m.module: m for m in modules}
         self.by_path: dict[str, ModuleFacts] = {m.path: m for m in modules}
         self.functions: dict[str, Located] = {}
@@ -156,10 +134,10 @@ class ProjectIndex:
             qual = _join(module.module, rest)
         elif module is not None:
             qual = module.module
-        for prefix, replacement in _CANONICAL_PREFIXES.items():
+        for prefix, replacement in self.alias_prefixes.items():
             if qual.startswith(prefix + "."):
                 qual = replacement + qual[len(prefix) :]
-        return CANONICAL.get(qual, qual)
+        return self.aliases.get(qual, qual)
 
     def lookup(self, qual: str) -> Located | None:
         """The project definition a qualified name points at, if any."""

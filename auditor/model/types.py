@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..parsing.facts import CallExpr, FunctionFacts, ModuleFacts, Span
+from ..parsing.facts import FunctionFacts, ModuleFacts, Span
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,19 @@ class Evidence:
 
 @dataclass(frozen=True)
 class DependencyUse:
+    """Something the framework runs before the handler: a dependency, or a before-request hook."""
+
     target: str  # qualified name of the callable (function, class, instance)
     level: str  # "app", "router", "include", "route", "param"
     location: Location
     scopes: tuple[str, ...] = ()
     param: str | None = None  # the handler parameter it fills, for level "param"
+    instance: bool = False  # `Depends(JWTBearer())`: `target` is the class of an instance made in place
+    hook: bool = False  # a before-request hook: authenticates only by rejecting, and may exempt routes
+
+    @property
+    def label(self) -> str:
+        return f"{self.target}()" if self.instance else self.target
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,15 @@ class RouteParam:
     annotation: str | None
     location: Location
     model_fields: tuple[str, ...] = ()  # fields of a pydantic body model
+    bounded: bool | None = None  # an upper bound the code applies (None: judged from the declaration)
+
+
+@dataclass(frozen=True)
+class RawRead:
+    """Client input a handler reads without a schema validating it: `request.json()`, `request.args["x"]`."""
+
+    text: str
+    location: Location
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,8 @@ class Route:
     authorization: Evidence | None = None  # what checks those ids against the caller
     webhook: Any = None  # a WebhookVerification for webhook receivers
     only_when: str | None = None  # served only in development: `settings.ENV == 'local'`
+    raw_reads: tuple[RawRead, ...] = ()
+    endpoint: str | None = None  # the framework's name for the route (Flask endpoints)
 
     @property
     def label(self) -> str:
@@ -109,7 +128,6 @@ class Route:
 class Middleware:
     app: str
     cls: str  # qualified class name, or the function for `@app.middleware("http")`
-    call: CallExpr | None
     location: Location
     kind: str = "class"  # "class" or "function"
     authenticates: Evidence | None = None
@@ -141,6 +159,7 @@ class ExceptionHandler:
     exception: str  # qualified exception class, or a status code
     function: str | None
     location: Location
+    error_param: str | None = None  # the handler parameter that receives the exception
 
 
 @dataclass(frozen=True)
@@ -212,11 +231,16 @@ class App:
     id: str  # qualified name of the variable holding it
     framework: str
     location: Location
-    call: CallExpr
     module: str
     title: str | None = None
     mounted_in: str | None = None  # the app it is mounted under; its lifespan does not run then
-    debug: Value | None = None  # what `debug=` evaluates to, when given
+    debug: Value | None = None  # what the debug switch evaluates to, when set
+    debug_location: Location | None = None  # where it is set (None: at the app's construction)
+    debug_context: str | None = None  # "only under `if __name__ == '__main__'`", the config class used...
+    api_docs: Evidence | None = None  # the API description the framework serves for it
+    docs_disabled: bool = False  # the framework serves one by default and the app turns it off
+    body_limit: Evidence | None = None  # a request body limit of the framework's own
+    rate_limit: Evidence | None = None  # a rate limiter the framework's extension applies
 
     @property
     def served(self) -> bool:
@@ -224,9 +248,19 @@ class App:
         return self.mounted_in is None
 
 
+@dataclass(frozen=True)
+class Unmodelled:
+    """A web framework the tree uses that no adapter models: its routes are not seen."""
+
+    framework: str
+    location: Location
+
+
 @dataclass
 class AppModel:
     root: str
+    frameworks: tuple[str, ...] = ()  # the adapters that modelled this tree
+    unmodelled: list[Unmodelled] = field(default_factory=list)
     apps: list[App] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     middleware: list[Middleware] = field(default_factory=list)
@@ -242,6 +276,8 @@ class AppModel:
     pins: dict[str, str] = field(default_factory=dict)  # distribution -> declared specifier
     outbound: list[Any] = field(default_factory=list)  # OutboundCall: HTTP requests, clients, Redis clients
     cached_getters: frozenset[str] = frozenset()  # functions memoised with lru_cache/cache
+    schema_generators: tuple[str, ...] = ()  # calls that build an API description, from the adapters
+    capability_libraries: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "rate-limit" -> libraries
     # Set by the builder: resolving call targets lazily keeps small audits fast.
     _build_call_index: Any = field(default=None, repr=False)
     _callee: Any = field(default=None, repr=False)

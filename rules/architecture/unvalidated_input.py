@@ -5,10 +5,6 @@ from typing import Iterator
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel
 
-RAW_READS = ("json", "form")
-RAW_CONTAINERS = ("query_params", "path_params", "form")
-
-
 class UnvalidatedInput(Rule):
     """
     ## What it does
@@ -76,30 +72,10 @@ class UnvalidatedInput(Rule):
     def check(self, model: AppModel) -> Iterator[Result]:
         validated = 0
         for route in model.routes:
-            info = model.function(route.handler)
-            if info is None:
-                continue
-            raw = None
-            for site in info.facts.calls:
-                func = site.call.func
-                method = getattr(func, "attr", None)
-                receiver = getattr(getattr(func, "value", None), "id", None)
-                if method in RAW_READS and receiver and route_param_is_request(route, receiver):
-                    raw = (f"{receiver}.{method}()", site.call.span)
-                    break
-            if raw is None:
-                for read in info.facts.keyed_reads:
-                    head, _, rest = read.container.partition(".")
-                    if rest in RAW_CONTAINERS and route_param_is_request(route, head):
-                        raw = (f"{read.container}[{read.key!r}]", read.span)
-                        break
-            if raw is None:
+            if not route.raw_reads:
                 validated += 1
                 continue
-            yield self.finding(info.at(raw[1]), "raw", anchor=f"raw:{route.label}", route=route.label, read=raw[0])
+            raw = route.raw_reads[0]
+            yield self.finding(raw.location, "raw", anchor=f"raw:{route.label}", route=route.label, read=raw.text)
         if validated:
             yield self.passed(f"{validated} of {len(model.routes)} route(s) take validated input (pydantic models or typed parameters)")
-
-
-def route_param_is_request(route, name: str) -> bool:
-    return any(p.name == name and p.source == "request" for p in route.params)

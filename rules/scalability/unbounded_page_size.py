@@ -4,18 +4,8 @@ from typing import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel
-from auditor.parsing.facts import CallExpr, Expr, Subscript
 
 PAGE_SIZE_NAMES = frozenset({"limit", "pagesize", "perpage", "size", "pagelimit", "take", "top", "first", "count", "maxresults", "itemsperpage"})
-BOUNDS = ("le", "lt")
-
-
-def _bounded(expr: Expr | None) -> bool:
-    if isinstance(expr, CallExpr):
-        return any(expr.kwarg(b) is not None for b in BOUNDS) or any(_bounded(a) for a in expr.args)
-    if isinstance(expr, Subscript):
-        return any(_bounded(i) for i in expr.index)
-    return False
 
 
 class UnboundedPageSize(Rule):
@@ -73,16 +63,12 @@ class UnboundedPageSize(Rule):
 
     def check(self, model: AppModel) -> Iterator[Result]:
         for route in model.routes:
-            info = model.function(route.handler)
-            if info is None:
-                continue
             for param in route.params:
                 if param.source != "query" or param.name.replace("_", "").lower() not in PAGE_SIZE_NAMES:
                     continue
                 if param.annotation and not any(t in param.annotation for t in ("int", "conint", "Annotated")):
                     continue
-                declared = info.facts.param(param.name)
-                if declared is not None and (_bounded(declared.default) or _bounded(declared.annotation)):
+                if param.bounded:
                     yield self.passed(f"{route.label}: `{param.name}` is bounded", param.location)
                 else:
                     yield self.finding(param.location, "unbounded", anchor=f"page:{route.label}:{param.name}", route=route.label, param=param.name)

@@ -62,6 +62,8 @@ class DebugEnabled(Rule):
             value = app.debug
             if value is not None and value.known and value.value is True:
                 shown = value.text if not value.origin else f"{value.text} ({value.origin})"
-                yield self.finding(app.location, "on", anchor=f"debug:{app.id}", value=shown)
+                if app.debug_context:
+                    shown += f", {app.debug_context}"
+                yield self.finding(app.debug_location or app.location, "on", anchor=f"debug:{app.id}", value=shown)
             else:
                 yield self.passed("debug mode is off", app.location)

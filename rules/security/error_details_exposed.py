@@ -120,9 +120,9 @@ class ErrorDetailsExposed(Rule):
             if CALLER_FACING.search(handler.exception) or handler.function is None:
                 continue
             info = model.function(handler.function)
-            if info is None or len(info.facts.params) < 2:
+            if info is None or handler.error_param is None:
                 continue
-            exc = info.facts.params[1].name
+            exc = handler.error_param
             for ret in info.facts.return_sites:
                 if _echoes(ret.value, exc):
                     yield self.finding(info.at(ret.span), "echoed", anchor=f"error:{info.facts.qualname}", name=exc)

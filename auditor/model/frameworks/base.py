@@ -1,0 +1,235 @@
+"""The seam between the framework-neutral model and one adapter per framework.
+
+An adapter says which imports mark its framework, which library names are one
+thing (`aliases`), what authenticates and what rejects in its world
+(`AuthVocabulary`), and collects the framework's objects into the neutral
+records of `Collected`. Everything outside `frameworks/` reads only those
+records and the model built from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from ...parsing.facts import CallExpr, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
+from ..evaluate import Evaluator, Scope
+from ..types import (
+    App,
+    CorsPolicy,
+    DependencyUse,
+    Evidence,
+    ExceptionHandler,
+    Hook,
+    Location,
+    Middleware,
+    RawRead,
+    RouteParam,
+)
+
+if TYPE_CHECKING:
+    from ..auth import AuthAnalyzer
+
+
+@dataclass(frozen=True)
+class DependencyRef:
+    """What a `Depends(...)`-like marker points at."""
+
+    target: str  # qualified name of the callable, or of the class for an inline instance
+    scopes: tuple[str, ...] = ()
+    instance: bool = False  # `Depends(JWTBearer())`: an instance made where it is declared
+
+
+@dataclass(frozen=True)
+class Decorator:
+    """A decorator that wraps a route's handler, with the scope its names resolve in."""
+
+    expr: Expr
+    scope: Scope
+    location: Location
+
+
+@dataclass
+class RouterDecl:
+    """Something routes hang off that is not an app: an `APIRouter`, a blueprint, a namespace."""
+
+    id: str
+    location: Location
+    prefix: str = ""
+    dependencies: list[DependencyUse] = field(default_factory=list)
+    hooks: list[tuple[str, str | None, Location]] = field(default_factory=list)
+
+
+@dataclass
+class Include:
+    """`parent` serves `child`'s routes under `prefix` (include_router, register_blueprint, Mount)."""
+
+    parent: str
+    child: str
+    prefix: str
+    dependencies: list[DependencyUse]
+    location: Location
+    only_when: str | None = None  # `if settings.ENV == "development":` around the include
+
+
+@dataclass
+class RouteDecl:
+    owner: str  # app or router id
+    methods: tuple[str, ...]
+    path: str
+    handler: str
+    location: Location
+    dependencies: list[DependencyUse]
+    decorators: tuple[Decorator, ...] = ()  # wrappers the handler's own decorators do not show (class-level)
+    endpoint: str | None = None  # the framework's name for the route (Flask endpoints)
+
+
+@dataclass
+class Collected:
+    """What the adapters found, in neutral records, before routes are composed."""
+
+    apps: dict[str, App] = field(default_factory=dict)
+    app_dependencies: dict[str, list[DependencyUse]] = field(default_factory=dict)
+    routers: dict[str, RouterDecl] = field(default_factory=dict)
+    includes: list[Include] = field(default_factory=list)
+    routes: list[RouteDecl] = field(default_factory=list)
+    middleware: list[Middleware] = field(default_factory=list)
+    hooks: list[Hook] = field(default_factory=list)
+    cors: list[CorsPolicy] = field(default_factory=list)
+    mounts: list[Include] = field(default_factory=list)  # sub-apps served under a path
+    exception_handlers: list[ExceptionHandler] = field(default_factory=list)
+    owners: dict[str, FrameworkAdapter] = field(default_factory=dict)  # app/router id -> the adapter that found it
+
+
+@dataclass(frozen=True)
+class AuthVocabulary:
+    """What authenticates and what rejects, in one framework's words."""
+
+    schemes: frozenset[str] = frozenset()  # library classes whose instances authenticate (security schemes)
+    optional_flag: Mapping[str, str] = field(default_factory=dict)  # scheme or decorator -> the kwarg that admits anonymous callers
+    decorators: frozenset[str] = frozenset()  # library decorators that authenticate the view they wrap
+    decorator_methods: Mapping[str, frozenset[str]] = field(default_factory=dict)  # class -> methods used as auth decorators
+    rejecting_calls: Mapping[str, int] = field(default_factory=dict)  # `abort(401)`: callee -> index of the status
+    library_prefixes: tuple[str, ...] = ()  # names from these libraries are never judged by their name
+
+    def merged(self, other: AuthVocabulary) -> AuthVocabulary:
+        return AuthVocabulary(
+            self.schemes | other.schemes,
+            {**self.optional_flag, **other.optional_flag},
+            self.decorators | other.decorators,
+            {**self.decorator_methods, **other.decorator_methods},
+            {**self.rejecting_calls, **other.rejecting_calls},
+            tuple(dict.fromkeys(self.library_prefixes + other.library_prefixes)),
+        )
+
+
+class FrameworkAdapter:
+    """One framework: detection, names, auth vocabulary and collection.
+
+    Subclasses set the class attributes and implement `collect`. An adapter
+    may build on another (`extends`): FastAPI is Starlette plus routers,
+    dependencies and security schemes.
+    """
+
+    name: ClassVar[str]
+    markers: ClassVar[tuple[str, ...]]  # imported modules (or their submodules) that mark the framework
+    aliases: ClassVar[Mapping[str, str]] = {}  # library re-exports that name one thing
+    alias_prefixes: ClassVar[Mapping[str, str]] = {}
+    vocabulary: ClassVar[AuthVocabulary] = AuthVocabulary()
+    extends: ClassVar[tuple[type[FrameworkAdapter], ...]] = ()
+    capability_libraries: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # "rate-limit" -> import prefixes
+    schema_generators: ClassVar[tuple[str, ...]] = ()  # calls that build an API description
+
+    def __init__(self, evaluator: Evaluator, auth: AuthAnalyzer) -> None:
+        self.ev = evaluator
+        self.auth = auth
+        self.index = evaluator.index
+
+    def collect(self, out: Collected) -> None:
+        raise NotImplementedError
+
+    # --- what a route's handler receives ------------------------------------
+
+    def dependency(self, scope: Scope, expr: Expr | None) -> DependencyRef | None:
+        """A parameter default (or annotation) that makes the framework call something first."""
+        return None
+
+    def param_dependency(self, scope: Scope, param: Param) -> DependencyRef | None:
+        return self.dependency(scope, param.default)
+
+    def params(self, handler: FunctionFacts, module: ModuleFacts, path: str) -> tuple[list[RouteParam], list[DependencyUse]]:
+        """Where each value the client sends comes from, and the dependencies among the parameters."""
+        return [], []
+
+    def raw_reads(self, handler: FunctionFacts, module: ModuleFacts, params: list[RouteParam]) -> tuple[RawRead, ...]:
+        """Client input the handler reads without a schema validating it."""
+        return ()
+
+    # --- helpers for subclasses ------------------------------------------------
+
+    def scopes(self) -> Iterator[tuple[Scope, tuple]]:
+        for module in self.index.modules.values():
+            yield Scope(module), module.assignments
+            for fn in module.functions.values():
+                yield Scope(module, fn), fn.assignments
+
+    def target_id(self, scope: Scope, target: str) -> str | None:
+        """The identity of an object assigned to `target` in `scope`."""
+        if "." in target:
+            return None
+        if scope.function is None:
+            return f"{scope.module.module}.{target}" if scope.module.module else target
+        return f"{scope.function.qualname}.<locals>.{target}"
+
+    @staticmethod
+    def at(scope: Scope, span) -> Location:
+        return Location(scope.module.path, span)
+
+    def text(self, scope: Scope, expr: Expr | None) -> str:
+        """A prefix or path: a literal, a constant, or a settings default (`settings.API_V1_STR`)."""
+        if expr is None:
+            return ""
+        value = self.ev.evaluate(scope, expr)
+        return value.value if value.known and isinstance(value.value, str) else ""
+
+    def owner_of(self, out: Collected, scope: Scope, expr: Expr | None) -> str | None:
+        name = self.ev.resolve_expr(scope, expr)
+        if name in out.apps or name in out.routers:
+            return name
+        return None
+
+
+_DEV_VALUES = {"local", "dev", "development", "test", "testing", "debug"}
+
+
+def development_guard(guards: tuple[Guard, ...]) -> str | None:
+    """The condition text when a statement runs only in a development environment."""
+    for guard in guards:
+        test = guard.test
+        if guard.negated or not hasattr(test, "ops") or len(test.ops) != 1 or test.ops[0] not in ("==", "in"):
+            continue
+        values = [c for c in test.comparators if isinstance(c, Const)] + [
+            i for c in test.comparators for i in getattr(c, "items", ()) if isinstance(i, Const)
+        ]
+        if values and all(isinstance(v.value, str) and v.value.lower() in _DEV_VALUES for v in values):
+            return f"{dotted(test.left) or 'setting'} {test.ops[0]} {', '.join(repr(v.value) for v in values)}"
+    return None
+
+
+def join_paths(*parts: str) -> str:
+    path = ""
+    for part in parts:
+        if not part:
+            continue
+        path = path.rstrip("/") + ("/" + part.lstrip("/") if part != "/" else "/")
+    return path or "/"
+
+
+def call_kwarg_is_none(call: CallExpr, name: str) -> bool:
+    value = call.kwarg(name)
+    return isinstance(value, Const) and value.value is None
+
+
+def evidence_at(text: str, scope: Scope, span) -> Evidence:
+    return Evidence(text, Location(scope.module.path, span))

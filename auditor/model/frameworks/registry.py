@@ -1,0 +1,81 @@
+"""The adapters, and which of them a tree needs.
+
+An adapter runs only when its framework is imported somewhere in the tree
+(a look at each module's import table, nothing more), and not when an adapter
+that builds on it runs too: FastAPI's adapter reads Starlette objects itself.
+"""
+
+from __future__ import annotations
+
+from ...parsing.facts import ModuleFacts
+from ..types import Location, Unmodelled
+from .base import AuthVocabulary, FrameworkAdapter
+from .fastapi import FastAPIAdapter
+from .flask import FlaskAdapter
+from .starlette import StarletteAdapter
+
+ADAPTERS: tuple[type[FrameworkAdapter], ...] = (StarletteAdapter, FastAPIAdapter, FlaskAdapter)
+
+# Web frameworks no adapter models yet: their routes are invisible, and the report must say so.
+UNMODELLED = {
+    "django": "Django",
+    "rest_framework": "Django REST Framework",
+    "litestar": "Litestar",
+    "starlite": "Starlite",
+    "aiohttp.web": "aiohttp",
+    "sanic": "Sanic",
+    "tornado.web": "Tornado",
+    "falcon": "Falcon",
+    "quart": "Quart",
+    "bottle": "Bottle",
+    "pyramid": "Pyramid",
+    "blacksheep": "BlackSheep",
+    "robyn": "Robyn",
+    "cherrypy": "CherryPy",
+    "connexion": "Connexion",
+    "flask_restx": None,  # modelled by the Flask adapter
+}
+
+
+def _imported(module: ModuleFacts) -> set[str]:
+    return {ref.module if ref.name is None else f"{ref.module}.{ref.name}" for ref in module.imports.values()} | set(module.star_imports)
+
+
+def _matches(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def detect(modules: list[ModuleFacts]) -> tuple[list[type[FrameworkAdapter]], list[Unmodelled]]:
+    """The adapters this tree needs, and the frameworks it uses that none models."""
+    found: set[type[FrameworkAdapter]] = set()
+    unmodelled: dict[str, Unmodelled] = {}
+    for module in sorted(modules, key=lambda m: m.path):
+        names = _imported(module)
+        for adapter in ADAPTERS:
+            if adapter not in found and any(_matches(n, m) for n in names for m in adapter.markers):
+                found.add(adapter)
+        for prefix, label in UNMODELLED.items():
+            if label is None or label in unmodelled:
+                continue
+            hit = next((ref for ref in module.imports.values() if _matches(ref.module if ref.name is None else f"{ref.module}.{ref.name}", prefix)), None)
+            if hit is not None:
+                unmodelled[label] = Unmodelled(label, Location(module.path, hit.span))
+    chosen = [a for a in ADAPTERS if a in found and not any(a in other.extends for other in found)]
+    return chosen, sorted(unmodelled.values(), key=lambda u: u.framework)
+
+
+def aliases() -> tuple[dict[str, str], dict[str, str]]:
+    """Every adapter's library aliases: cheap, and names resolve the same whatever is detected."""
+    exact: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    for adapter in ADAPTERS:
+        exact.update(adapter.aliases)
+        prefixes.update(adapter.alias_prefixes)
+    return exact, prefixes
+
+
+def vocabulary(adapters: list[type[FrameworkAdapter]]) -> AuthVocabulary:
+    merged = AuthVocabulary()
+    for adapter in adapters:
+        merged = merged.merged(adapter.vocabulary)
+    return merged

@@ -1,0 +1,212 @@
+"""From collected declarations to routes: full paths, effective dependencies, auth verdicts.
+
+A route is reached from a served app through a chain of includes (routers,
+blueprints, mounts); every step adds its prefix and the dependencies or hooks
+it declares. Whether the route is authenticated is then judged from all of
+them, by what they do.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+
+from ..parsing.facts import ModuleFacts
+from .auth import AuthAnalyzer
+from .evaluate import Scope
+from .frameworks.base import Collected, Decorator, Include, RouteDecl, RouterDecl, join_paths
+from .index import Located
+from .types import AuthVerdict, DependencyUse, Evidence, Hook, Location, Route
+
+_PUBLIC_SEGMENTS = frozenset(
+    {
+        "health", "healthz", "healthcheck", "health-check", "livez", "readyz", "ready", "readiness", "live",
+        "liveness", "ping", "metrics", "docs", "redoc", "openapi.json", "favicon.ico", "robots.txt",
+        "token", "access-token", "refresh", "refresh-token",
+    }
+)
+# A segment anywhere in the path that makes it part of signing in.
+_AUTH_FLOW_SEGMENTS = frozenset(
+    {
+        "login", "signin", "sign-in", "signup", "sign-up", "register", "password-reset", "password-recovery",
+        "forgot-password", "reset-password", "recover-password", "verify-email",
+    }
+)
+_WEBHOOK_SEGMENT = re.compile(r"^(web)?hooks?$|[-_]webhooks?$|^webhooks?[-_]", re.I)
+
+
+@dataclass(frozen=True)
+class RouteOptions:
+    public_routes: tuple[str, ...] = ()
+    webhook_routes: tuple[str, ...] = ()
+
+
+@dataclass
+class Chain:
+    """One way a router (or app) is reached from a served app, outermost first."""
+
+    app: str
+    includes: list[Include] = field(default_factory=list)
+    routers: list[RouterDecl] = field(default_factory=list)
+
+
+def chains(facts: Collected, owner: str, seen: frozenset[str] = frozenset()) -> list[Chain]:
+    """Every way `owner` (a router or app) is reached from an app that is served, outermost first."""
+    if owner in seen:
+        return []
+    out: list[Chain] = []
+    if owner in facts.apps:
+        mounts = [m for m in facts.mounts if m.child == owner]
+        if not mounts:
+            return [Chain(owner)]
+        for mount in mounts:  # a mounted sub-app: its routes live under the mount path
+            as_step = Include(mount.parent, owner, mount.prefix, facts.app_dependencies.get(owner, []), mount.location)
+            for chain in chains(facts, mount.parent, seen | {owner}):
+                out.append(Chain(chain.app, chain.includes + [as_step], chain.routers + [RouterDecl(owner, mount.location)]))
+        return out
+    for inc in facts.includes:
+        if inc.child != owner:
+            continue
+        for chain in chains(facts, inc.parent, seen | {owner}):
+            out.append(Chain(chain.app, chain.includes + [inc], chain.routers + [facts.routers[owner]]))
+    return out
+
+
+def compose_routes(facts: Collected, functions: dict[str, Located], auth: AuthAnalyzer, options: RouteOptions) -> list[Route]:
+    routes: list[Route] = []
+    for raw in facts.routes:
+        located = functions.get(raw.handler)
+        adapter = facts.owners.get(raw.owner)
+        if located is None or adapter is None:
+            continue
+        for chain in chains(facts, raw.owner):
+            routes.append(_route(raw, chain, facts, adapter, auth, located, options))
+    routes.sort(key=lambda r: (r.path, r.methods, r.location.path, r.location.line))
+    return routes
+
+
+def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAnalyzer, located: Located, options: RouteOptions) -> Route:
+    handler = located.definition
+    module = located.module
+    parts: list[str] = []
+    deps: list[DependencyUse] = list(facts.app_dependencies.get(chain.app, []))
+    for inc, router in zip(chain.includes, chain.routers):
+        parts += [inc.prefix, router.prefix]
+        deps += inc.dependencies + router.dependencies
+    path = join_paths(*parts, raw.path)
+    deps += raw.dependencies
+    params, param_deps = adapter.params(handler, module, raw.path)
+    deps += param_deps
+    apps = {chain.app} | {r.id for r in chain.routers if r.id in facts.apps}
+    decorators = [Decorator(d, auth.evaluator.enclosing(handler, module), Location(module.path, handler.header)) for d in handler.decorators]  # type: ignore[union-attr]
+    decorators += raw.decorators
+    verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, raw.endpoint)
+    return Route(
+        app=chain.app,
+        methods=raw.methods,
+        path=path,
+        handler=raw.handler,
+        handler_location=Location(module.path, handler.span),
+        location=raw.location,
+        dependencies=tuple(deps),
+        params=tuple(params),
+        auth=verdict,
+        is_webhook=_is_webhook(path, raw.methods, handler, params, options),
+        public_reason=public_reason(path, raw.methods, options),
+        routers=tuple(r.id for r in reversed(chain.routers)),
+        only_when=next((i.only_when for i in chain.includes if i.only_when), None),
+        raw_reads=adapter.raw_reads(handler, module, params),
+        endpoint=raw.endpoint,
+    )
+
+
+def auth_verdict(
+    facts: Collected,
+    apps: set[str],
+    deps: list[DependencyUse],
+    decorators: list[Decorator],
+    auth: AuthAnalyzer,
+    handler,
+    module: ModuleFacts,
+    path: str,
+    endpoint: str | None,
+) -> AuthVerdict:
+    for mw in facts.middleware:
+        if mw.app in apps and mw.authenticates is not None:
+            fn = auth.index.function(mw.cls) if mw.kind == "function" else _dispatch(auth, mw.cls)
+            if fn is not None and auth.exempts(fn, path, endpoint):
+                continue
+            return AuthVerdict(True, Evidence(f"middleware {mw.cls.rsplit('.', 1)[-1]}: {mw.authenticates.text}", mw.location), "middleware")
+    for dep in deps:
+        if dep.hook:
+            fn = auth.index.function(dep.target)
+            evidence = auth.hook(fn) if fn is not None and not auth.exempts(fn, path, endpoint) else None
+        else:
+            evidence = auth.dependency(dep.target, dep.instance)
+        if evidence is not None:
+            return AuthVerdict(True, Evidence(evidence.text, evidence.location or dep.location), dep.level)
+    for decorator in decorators:
+        evidence = auth.decorator(decorator.scope, decorator.expr)
+        if evidence is not None:
+            return AuthVerdict(True, evidence, "decorator")
+    scope = Scope(module, handler)
+    rejection = auth.rejection(scope, handler)
+    if rejection is not None and any(p for p in handler.params if "token" in p.name.lower() or "key" in p.name.lower() or "authorization" in p.name.lower()):
+        return AuthVerdict(True, Evidence(f"{handler.name} checks a credential and rejects with {rejection[0]}", Location(module.path, rejection[1])), "handler")
+    return AuthVerdict(False)
+
+
+def _dispatch(auth: AuthAnalyzer, cls: str):
+    for method in ("dispatch", "__call__"):
+        fn = auth.index.function(f"{cls}.{method}")
+        if fn is not None:
+            return fn
+    return None
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.strip("/").split("/") if s and not s.startswith(("{", "<"))]
+
+
+def public_reason(path: str, methods: tuple[str, ...], options: RouteOptions) -> str | None:
+    for pattern in options.public_routes:
+        method, _, glob = pattern.partition(" ") if " " in pattern else ("", "", pattern)
+        if fnmatch.fnmatchcase(path, glob) and (not method or method.upper() in methods):
+            return f"declared public in config ({pattern})"
+    segments = _segments(path)
+    if not segments:
+        return None
+    if segments[0] == ".well-known":
+        return "a /.well-known document"
+    last = segments[-1].lower()
+    if last in _PUBLIC_SEGMENTS:
+        return f"a {last} endpoint is public by nature"
+    flow = next((s for s in segments if s.lower() in _AUTH_FLOW_SEGMENTS), None)
+    if flow is not None:
+        return f"part of the {flow} flow, public by nature"
+    if last == "callback" and any(s.lower() in ("oauth", "oauth2", "auth", "sso") for s in segments):
+        return "an OAuth callback is public by nature (the state parameter protects it)"
+    return None
+
+
+def _is_webhook(path: str, methods: tuple[str, ...], handler, params, options: RouteOptions) -> bool:
+    if any(fnmatch.fnmatchcase(path, p) for p in options.webhook_routes):
+        return True
+    if not set(methods) & {"POST", "PUT", "PATCH"}:
+        return False  # deliveries are posted
+    if any(_WEBHOOK_SEGMENT.search(s) for s in _segments(path)) or "webhook" in handler.name.lower():
+        return True
+    if any("signature" in s.lower() for s in handler.strings):
+        return True
+    return any(p.source == "header" and "signature" in p.name.lower() for p in params)
+
+
+def router_hooks(facts: Collected) -> list[Hook]:
+    """Hooks declared on routers apply to the apps that include them."""
+    hooks: list[Hook] = []
+    for owner, router in facts.routers.items():
+        for kind, fn, location in router.hooks:
+            for chain in chains(facts, owner):
+                hooks.append(Hook(chain.app, kind, fn, location))
+    return hooks
