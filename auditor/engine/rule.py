@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar, Iterator, Union
 
-from ..model.types import AppModel, Location
+from ..model.types import App, AppModel, Evidence, Location
 
 
 class Severity(str, Enum):
@@ -233,12 +233,17 @@ class AppCapabilityRule(Rule):
     def capability(self, model: AppModel):
         raise NotImplementedError
 
+    def app_capability(self, app: App) -> Evidence | None:
+        """What this app itself is configured with (a framework setting or extension bound to it)."""
+        return None
+
     def check(self, model: AppModel) -> Iterator[Result]:
         if not model.served_apps:
             return
         assumed = self.assumption is not None and self.assumption in model.assumptions
-        evidence = None if assumed else self.capability(model)
+        shared = None if assumed else self.capability(model)
         for app in model.served_apps:
+            evidence = self.app_capability(app) or shared
             if assumed:
                 yield self.passed(f"supplied by the deployment (assume {self.assumption})", app.location)
             elif evidence is not None:

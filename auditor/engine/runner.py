@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..config import Config
+from ..deployment import server_commands
 from ..discovery import SourceFile, discover
 from ..model.build import ModelOptions, build_model
 from ..model.types import AppModel
@@ -76,6 +77,7 @@ def audit(root: Path, config: Config, registry: Registry, jobs: int | None = Non
         webhook_routes=tuple(config.webhook_routes),
         assumptions=frozenset(config.assume),
         pins=tuple(sorted(read_pins(base).items())),
+        servers=server_commands(base),
     )
     model = build_model(str(base), modules, options)
     rules = registry.select(config.select, config.ignore)

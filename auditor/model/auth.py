@@ -227,12 +227,32 @@ class AuthAnalyzer:
         return None
 
     def hook(self, fn: FunctionFacts) -> Evidence | None:
-        """A before-request hook authenticates only when it rejects: loading the user is not enough."""
+        """A before-request hook authenticates only when it rejects a request without credentials:
+        loading the user, or verifying a token only when one is sent, is not enough."""
         located = self.index.functions[fn.qualname]
-        reject = self.rejection(Scope(located.module, fn), fn)
+        scope = Scope(located.module, fn)
+        for site in fn.calls:  # verify_jwt_in_request(): raises when the token is missing
+            target = self.evaluator.callee(scope, site.call) or ""
+            optional = site.call.kwarg("optional")
+            if site.guards or (isinstance(optional, Const) and optional.value is True):
+                continue
+            if target in VERIFYING_CALLS or _VERIFYING_METHOD.search(target) and not target.startswith(("json.", "pickle.", "yaml.")):
+                return Evidence(f"{fn.name} verifies credentials with {target}", Location(located.module.path, site.call.span))
+        reject = self.rejection(scope, fn)
         if reject is None:
             return None
         return Evidence(f"{fn.name} rejects with {reject[0]}", Location(located.module.path, reject[1]))
+
+    def rejecting_call(self, scope: Scope, call: CallExpr) -> int | None:
+        """The status a call answers with when it is a rejection: `abort(401)`, `login_manager.unauthorized()`."""
+        target = self.evaluator.callee(scope, call) or ""
+        status_at = self.vocabulary.rejecting_calls.get(target)
+        if status_at is None and isinstance(call.func, Attr):
+            cls = self.evaluator.instance_class(scope, call.func.value)
+            status_at = self.vocabulary.rejecting_calls.get(f"{cls}.{call.func.attr}") if cls else None
+        if status_at is None:
+            return None
+        return 401 if status_at < 0 else status_code(call.arg(status_at, "code"))
 
     def _verifies(self, scope: Scope, fn: FunctionFacts, depth: int):
         for site in fn.calls:
@@ -266,11 +286,9 @@ class AuthAnalyzer:
                 return f"HTTP {code}", ret.span
         for site in fn.calls:  # `abort(401)`, or a helper that raises for us
             target = self.evaluator.callee(scope, site.call)
-            status_at = self.vocabulary.rejecting_calls.get(target or "")
-            if status_at is not None:
-                code = status_code(site.call.arg(status_at, "code"))
-                if code in (401, 403):
-                    return f"HTTP {code}", site.call.span
+            code = self.rejecting_call(scope, site.call) if self.vocabulary.rejecting_calls else None
+            if code in (401, 403):
+                return f"HTTP {code}", site.call.span
             inner = self.index.function(target) if target else None
             if inner is not None and depth < 3 and inner.qualname != fn.qualname:
                 found = self.rejection(Scope(self.index.functions[target].module, inner), inner, depth + 1)  # type: ignore[index]
@@ -290,11 +308,9 @@ class AuthAnalyzer:
             if code in (401, 403):
                 out.append((f"HTTP {code}", ret.span, ret.guards))
         for call_site in fn.calls:
-            status_at = self.vocabulary.rejecting_calls.get(self.evaluator.callee(scope, call_site.call) or "")
-            if status_at is not None:
-                code = status_code(call_site.call.arg(status_at, "code"))
-                if code in (401, 403):
-                    out.append((f"HTTP {code}", call_site.call.span, call_site.guards))
+            code = self.rejecting_call(scope, call_site.call) if self.vocabulary.rejecting_calls else None
+            if code in (401, 403):
+                out.append((f"HTTP {code}", call_site.call.span, call_site.guards))
         return out
 
     @staticmethod

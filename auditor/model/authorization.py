@@ -13,13 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..parsing.facts import CallExpr, FunctionFacts, dotted
+from ..parsing.facts import CallExpr, Const, FunctionFacts, Other, Seq, dotted
 from .auth import AuthAnalyzer
 from .evaluate import Scope
 from .types import Evidence, Location, Route
 
 _AUTHORIZING_CALL = re.compile(r"(authori[sz]|permission|member|access|(^|_)can_|check_|ensure_|assert_|require_|verify_org|belongs)", re.I)
 _ADMIN = re.compile(r"(admin|superuser|staff|require_role|role_required|has_role)", re.I)
+# A principal anywhere in a dotted name: `request.user.org_id`, `g.user.orgs`, `get_jwt()["account_id"]`.
+_CALLER = re.compile(r"(^|\.)(current_user|user|principal|identity|claims|get_jwt|get_jwt_identity|get_current_user)(\.|$|\b)", re.I)
 _PRINCIPAL = re.compile(r"(user|principal|claims|token|identity|session|member|account|caller|auth)", re.I)
 
 
@@ -33,6 +35,8 @@ def tenant_inputs(route: Route, tenant_names: frozenset[str]) -> tuple[str, ...]
     for p in route.params:
         if p.source in ("path", "query", "header", "cookie", "form") and normalise(p.name) in names:
             out.append(p.name)
+        elif p.source in ("query", "form") and p.model_fields:  # a model validated from the query string
+            out.extend(f"{p.name}.{f}" for f in p.model_fields if normalise(f) in names)
         elif p.source == "body":
             out.extend(f"{p.name}.{f}" for f in p.model_fields if normalise(f) in names)
             if normalise(p.name) in names:
@@ -56,6 +60,9 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
         rejection = auth.rejection(Scope(auth.index.functions[fn.qualname].module, fn), fn)
         if rejection is not None:
             return Evidence(f"{fn.name} checks the tenant id and rejects with {rejection[0]}", dep.location)
+    found = _gating_decorator(handler, module, auth, plain)
+    if found is not None:
+        return found
     scope = Scope(module, handler)
     principals = {p.name for p in route.params if p.source == "dependency"} | {
         a.target for a in handler.assignments if isinstance(a.value, CallExpr) and _PRINCIPAL.search(dotted(a.value.func) or "")
@@ -74,17 +81,20 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
 
     def is_principal(name: str) -> bool:
         head = name.split(".")[0]
-        return not is_input(name) and (head in principals or bool(_PRINCIPAL.search(head)))
+        return not is_input(name) and (head in principals or bool(_PRINCIPAL.search(head)) or bool(_CALLER.search(name)))
 
     for site in handler.compares:
-        sides = [s for s in [dotted(site.compare.left)] + [dotted(c) for c in site.compare.comparators] if s]
-        if any(map(is_input, sides)) and any(map(is_principal, sides)) and rejection is not None:
-            return Evidence(f"{handler.name} compares the tenant id with the caller's and rejects with {rejection[0]}", Location(module.path, site.compare.span))
+        compare = site.compare
+        sides = [n for side in (compare.left, *compare.comparators) for n in names_in(side)]
+        texts = " ".join(side.text for side in (compare.left, *compare.comparators) if isinstance(side, Other))
+        mentions_principal = any(map(is_principal, sides)) or bool(texts and _CALLER.search(texts))
+        if any(map(is_input, sides)) and mentions_principal and rejection is not None:
+            return Evidence(f"{handler.name} compares the tenant id with the caller's and rejects with {rejection[0]}", Location(module.path, compare.span))
     for described, span, guards in auth.rejecting_sites(scope, handler):  # `if not current_user.is_owner(org): raise HTTPException(403)`
         if described not in ("HTTP 403", "HTTP 401"):
             continue
         for guard in guards:
-            names = _names_in(guard.test)
+            names = names_in(guard.test)
             if any(is_principal(n) for n in names):
                 return Evidence(f"{handler.name} rejects with 403 after checking {next(n for n in names if is_principal(n))}", Location(module.path, span))
     for site in handler.calls:
@@ -93,6 +103,9 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
         if not any(map(is_input, args)):
             continue
         short = target.rsplit(".", 1)[-1]
+        receiver = dotted(getattr(site.call.func, "value", None)) or ""
+        if receiver and is_principal(receiver):  # current_user.orgs.filter_by(id=org_id): through the caller's relations
+            return Evidence(f"{handler.name} looks the tenant up through the caller ({receiver})", Location(module.path, site.call.span))
         if _AUTHORIZING_CALL.search(short):
             return Evidence(f"{handler.name} calls {short}() with the tenant id", Location(module.path, site.call.span))
         inner = auth.index.function(target)
@@ -103,7 +116,27 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
     return None
 
 
-def _names_in(expr) -> list[str]:
+def _gating_decorator(handler: FunctionFacts, module, auth: AuthAnalyzer, tenant: set[str]) -> Evidence | None:
+    """A decorator that requires an admin role, or receives the tenant id and rejects (`@require_org_role("owner")`)."""
+    scope = auth.evaluator.enclosing(handler, module)
+    for decorator in handler.decorators:
+        func = decorator.func if isinstance(decorator, CallExpr) else decorator
+        name = auth.evaluator.resolve_expr(scope, func) or ""
+        args = [a.value for a in getattr(decorator, "args", ()) if isinstance(a, Const) and isinstance(a.value, str)]
+        args += [i.value for a in getattr(decorator, "args", ()) if isinstance(a, Seq) for i in a.items if isinstance(i, Const) and isinstance(i.value, str)]
+        if _ADMIN.search(name.rsplit(".", 1)[-1]) or any(_ADMIN.search(a) for a in args):
+            return Evidence(f"gated by @{name.rsplit('.', 1)[-1]}({', '.join(map(repr, args))})", Location(module.path, handler.header))
+        for qual, located in auth.index.functions.items():
+            inner: FunctionFacts = located.definition  # type: ignore[assignment]
+            if not qual.startswith(f"{name}.<locals>.") or not any(p.name in tenant for p in inner.params):
+                continue
+            rejection = auth.rejection(Scope(located.module, inner), inner)
+            if rejection is not None:
+                return Evidence(f"@{name.rsplit('.', 1)[-1]} checks the tenant id and rejects with {rejection[0]}", Location(module.path, handler.header))
+    return None
+
+
+def names_in(expr) -> list[str]:
     """Dotted names inside a condition, including call receivers: `not user.is_owner(org)`."""
     out: list[str] = []
     stack = [expr]

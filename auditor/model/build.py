@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..deployment import ServerCommand
 from ..parsing.facts import ModuleFacts, Param
 from .auth import AuthAnalyzer
 from .authorization import with_authorization
@@ -36,6 +37,7 @@ class ModelOptions:
     webhook_routes: tuple[str, ...] = ()
     assumptions: frozenset[str] = frozenset()
     pins: tuple[tuple[str, str], ...] = ()
+    servers: tuple[ServerCommand, ...] = ()  # production server commands from the deployment files
 
 
 def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) -> AppModel:
@@ -45,7 +47,7 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     evaluator = Evaluator(index)
     adapters: list[FrameworkAdapter] = []
     auth = AuthAnalyzer(index, evaluator, list(options.auth_dependencies), registry.vocabulary(adapter_types), lambda s, p: _dependency(adapters, s, p))
-    adapters.extend(a(evaluator, auth) for a in adapter_types)
+    adapters.extend(a(evaluator, auth, options.servers) for a in adapter_types)
     facts = Collected()
     for adapter in adapters:
         adapter.collect(facts)

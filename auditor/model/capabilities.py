@@ -36,8 +36,12 @@ def _functions_with(model: AppModel, strings: tuple[str, ...], need: int = 1) ->
     return None
 
 
+def _libraries(model: AppModel, capability: str, built_in: tuple[str, ...]) -> tuple[str, ...]:
+    return built_in + model.capability_libraries.get(capability, ())
+
+
 def rate_limiting(model: AppModel) -> Evidence | None:
-    location = model.imported(*RATE_LIMIT_LIBRARIES)
+    location = model.imported(*_libraries(model, "rate-limit", RATE_LIMIT_LIBRARIES))
     if location is not None:
         library = next(n for n in sorted(model.imports) if model.imports[n] == location)
         return Evidence(f"rate limiting with {library.split('.')[0]}", location)
@@ -64,9 +68,6 @@ def body_limit(model: AppModel) -> Evidence | None:
         info = model.functions.get(mw.cls)
         if info and "content-length" in {s.lower() for s in info.facts.strings} and 413 in _status_codes(info):
             return Evidence(f"middleware {info.facts.name} rejects large bodies with 413", mw.location)
-    for app in model.apps:  # the framework's own limit (FastAPI's `max_body_size=`, Flask's MAX_CONTENT_LENGTH)
-        if app.body_limit is not None:
-            return app.body_limit
     return None
 
 
@@ -74,7 +75,7 @@ _SECURITY_HEADERS_NAME = re.compile(r"(secur\w*headers?|helmet|secure_?headers|h
 
 
 def security_headers(model: AppModel) -> Evidence | None:
-    location = model.imported(*SECURITY_HEADER_LIBRARIES)
+    location = model.imported(*_libraries(model, "security-headers", SECURITY_HEADER_LIBRARIES))
     if location is not None:
         return Evidence("security headers library", location)
     return _middleware_named(model, _SECURITY_HEADERS_NAME) or _functions_with(model, SECURITY_HEADERS, need=2)
@@ -114,7 +115,7 @@ STRUCTURED_LOGGING = ("structlog", "pythonjsonlogger", "json_log_formatter", "ec
 
 
 def metrics(model: AppModel) -> Evidence | None:
-    location = model.imported(*METRICS_LIBRARIES)
+    location = model.imported(*_libraries(model, "metrics", METRICS_LIBRARIES))
     if location is None:
         return None
     name = next(n for n in sorted(model.imports) if model.imports[n] == location)
@@ -130,7 +131,7 @@ def error_tracking(model: AppModel) -> Evidence | None:
 
 
 def correlation_ids(model: AppModel) -> Evidence | None:
-    location = model.imported(*CORRELATION_LIBRARIES)
+    location = model.imported(*_libraries(model, "correlation-id", CORRELATION_LIBRARIES))
     if location is not None:
         return Evidence("request ids from a correlation-id middleware", location)
     found = _middleware_named(model, _CORRELATION_NAME)

@@ -97,16 +97,24 @@ class ResourceFinder:
                 for assignment in fn.assignments:
                     if assignment.is_global:
                         self._assigned(out, scope, assignment.target, assignment.value, module.module)
-                    elif in_hook and "." in assignment.target and isinstance(_awaited(assignment.value), CallExpr):
+                    elif in_hook and isinstance(_awaited(assignment.value), CallExpr):
                         found = resource_kind(self.ev, fscope, _unwrap(_awaited(assignment.value)))
-                        if found:  # app.state.redis = Redis(...) in a lifespan/startup hook
+                        if found and "." in assignment.target:  # app.state.redis = Redis(...) in a lifespan/startup hook
                             out.append(Resource(assignment.target, found[0], found[1], Location(module.path, assignment.span)))
+                        elif found and self._handed_over(fn, assignment.target):  # `yield {"redis": redis}`: lifespan state
+                            out.append(Resource(f"{fn.qualname}.<locals>.{assignment.target}", found[0], found[1], Location(module.path, assignment.span)))
                 if in_hook:
                     for site in fn.calls:
                         found = resource_kind(self.ev, fscope, site.call)
                         if found and site.in_with:
                             out.append(Resource(f"{fn.qualname}:with", found[0], found[1], Location(module.path, site.call.span), managed=True))
         return out
+
+    @staticmethod
+    def _handed_over(fn: FunctionFacts, local: str) -> bool:
+        """A hook's local that outlives the startup half: yielded as lifespan state, not stored elsewhere."""
+        stored = any(dotted(a.value) == local and "." in a.target for a in fn.assignments)
+        return bool(fn.yields) and not stored
 
     def _assigned(self, out: list[Resource], scope: Scope, target: str, value, module_name: str) -> None:
         if isinstance(value, Await):

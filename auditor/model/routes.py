@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..parsing.facts import ModuleFacts
 from .auth import AuthAnalyzer
+from .authorization import names_in
 from .evaluate import Scope
 from .frameworks.base import Collected, Decorator, Include, RouteDecl, RouterDecl, join_paths
 from .index import Located
@@ -33,6 +34,7 @@ _AUTH_FLOW_SEGMENTS = frozenset(
         "forgot-password", "reset-password", "recover-password", "verify-email",
     }
 )
+_CREDENTIAL_CHECK = re.compile(r"(is_authenticated|is_anonymous|authorization|token|api_?key|credential)", re.I)
 _WEBHOOK_SEGMENT = re.compile(r"^(web)?hooks?$|[-_]webhooks?$|^webhooks?[-_]", re.I)
 
 
@@ -92,16 +94,19 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
     parts: list[str] = []
     deps: list[DependencyUse] = list(facts.app_dependencies.get(chain.app, []))
     for inc, router in zip(chain.includes, chain.routers):
-        parts += [inc.prefix, router.prefix]
+        parts += [inc.prefix] if inc.replaces else [inc.prefix, router.prefix]
         deps += inc.dependencies + router.dependencies
     path = join_paths(*parts, raw.path)
     deps += raw.dependencies
-    params, param_deps = adapter.params(handler, module, raw.path)
+    params, param_deps = adapter.params(handler, module, path)
     deps += param_deps
     apps = {chain.app} | {r.id for r in chain.routers if r.id in facts.apps}
-    decorators = [Decorator(d, auth.evaluator.enclosing(handler, module), Location(module.path, handler.header)) for d in handler.decorators]  # type: ignore[union-attr]
-    decorators += raw.decorators
-    verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, raw.endpoint)
+    decorators = list(raw.decorators)
+    if raw.own_decorators:
+        scope = auth.evaluator.enclosing(handler, module)  # type: ignore[arg-type]
+        decorators = [Decorator(d, scope, Location(module.path, handler.header)) for d in handler.decorators] + decorators  # type: ignore[union-attr]
+    endpoint = ".".join([r.name for r in chain.routers if r.name] + [raw.endpoint]) if raw.endpoint else None
+    verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, endpoint)
     return Route(
         app=chain.app,
         methods=raw.methods,
@@ -117,7 +122,7 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
         routers=tuple(r.id for r in reversed(chain.routers)),
         only_when=next((i.only_when for i in chain.includes if i.only_when), None),
         raw_reads=adapter.raw_reads(handler, module, params),
-        endpoint=raw.endpoint,
+        endpoint=endpoint,
     )
 
 
@@ -134,7 +139,7 @@ def auth_verdict(
 ) -> AuthVerdict:
     for mw in facts.middleware:
         if mw.app in apps and mw.authenticates is not None:
-            fn = auth.index.function(mw.cls) if mw.kind == "function" else _dispatch(auth, mw.cls)
+            fn = auth.index.function(mw.gate) if mw.gate else None
             if fn is not None and auth.exempts(fn, path, endpoint):
                 continue
             return AuthVerdict(True, Evidence(f"middleware {mw.cls.rsplit('.', 1)[-1]}: {mw.authenticates.text}", mw.location), "middleware")
@@ -151,18 +156,14 @@ def auth_verdict(
         if evidence is not None:
             return AuthVerdict(True, evidence, "decorator")
     scope = Scope(module, handler)
+    for described, span, guards in auth.rejecting_sites(scope, handler):  # `if not current_user.is_authenticated: abort(401)`
+        names = [n for g in guards for n in names_in(g.test)]
+        if any(_CREDENTIAL_CHECK.search(n) for n in names):
+            return AuthVerdict(True, Evidence(f"{handler.name} rejects unauthenticated callers with {described}", Location(module.path, span)), "handler")
     rejection = auth.rejection(scope, handler)
     if rejection is not None and any(p for p in handler.params if "token" in p.name.lower() or "key" in p.name.lower() or "authorization" in p.name.lower()):
         return AuthVerdict(True, Evidence(f"{handler.name} checks a credential and rejects with {rejection[0]}", Location(module.path, rejection[1])), "handler")
     return AuthVerdict(False)
-
-
-def _dispatch(auth: AuthAnalyzer, cls: str):
-    for method in ("dispatch", "__call__"):
-        fn = auth.index.function(f"{cls}.{method}")
-        if fn is not None:
-            return fn
-    return None
 
 
 def _segments(path: str) -> list[str]:

@@ -131,6 +131,7 @@ class Middleware:
     location: Location
     kind: str = "class"  # "class" or "function"
     authenticates: Evidence | None = None
+    gate: str | None = None  # the function whose early returns let some routes through (exemptions)
 
 
 @dataclass(frozen=True)

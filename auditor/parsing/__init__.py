@@ -57,6 +57,7 @@ def parse_file(path: str, module: str, is_package: bool, data: bytes, options: P
         classes=extractor.classes,
         calls=tuple(top.calls),
         keyed_reads=tuple(top.keyed_reads),
+        keyed_writes=tuple(top.keyed_writes),
         statements=tuple(sorted(set(extractor.statements))),
         suppressions=find_suppressions(text),
         source_lines=tuple(lines),

@@ -13,6 +13,7 @@ import libcst as cst
 from .expressions import ExpressionConverter
 from .facts import (
     Assignment,
+    CallExpr,
     CallSite,
     ClassFacts,
     CompareSite,
@@ -22,10 +23,12 @@ from .facts import (
     Guard,
     ImportRef,
     KeyedRead,
+    KeyedWrite,
     Param,
     RaiseSite,
     ReturnSite,
     Span,
+    Subscript,
     dotted,
 )
 
@@ -80,6 +83,7 @@ class _Body:
         self.names: set[str] = set()
         self.strings: set[str] = set()
         self.keyed_reads: list[KeyedRead] = []
+        self.keyed_writes: list[KeyedWrite] = []
         self.excepts: list[ExceptSite] = []
         self.yields: list[Span] = []
         self.globals: set[str] = set()
@@ -264,7 +268,13 @@ class ModuleExtractor:
             for element in target.elements:
                 self.assign(element.value, None, None, span, body, in_function)
             return
-        name = dotted(self.expr.convert(target))
+        converted = self.expr.convert(target)
+        if isinstance(converted, Subscript) and len(converted.index) == 1:  # app.config["DEBUG"] = True
+            container, key = dotted(converted.value), converted.index[0]
+            if container and isinstance(key, Const) and isinstance(key.value, str):
+                body.keyed_writes.append(KeyedWrite(container, key.value, value, span))
+            return
+        name = dotted(converted)
         if name is None:
             return
         is_global = in_function and name in body.globals
@@ -337,6 +347,7 @@ class ModuleExtractor:
             names=frozenset(body.names),
             strings=frozenset(body.strings),
             keyed_reads=tuple(body.keyed_reads),
+            keyed_writes=tuple(body.keyed_writes),
             excepts=tuple(body.excepts),
             yields=tuple(body.yields),
             has_loop_forever=body.loop_forever,
@@ -410,6 +421,8 @@ class ModuleExtractor:
             elif kind is cst.Subscript:
                 value = convert(node)
                 container = dotted(value.value)
+                if container is None and isinstance(value.value, CallExpr) and dotted(value.value.func):
+                    container = f"{dotted(value.value.func)}()"  # request.get_json()["org_id"]
                 key = value.index[0] if len(value.index) == 1 else None
                 if container and isinstance(key, Const) and isinstance(key.value, str):
                     body.keyed_reads.append(KeyedRead(container, key.value, self.span(node)))

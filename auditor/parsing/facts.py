@@ -191,6 +191,16 @@ class KeyedRead:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyedWrite:
+    """`container["key"] = value` with a literal key: `app.config["DEBUG"] = True`."""
+
+    container: str  # dotted
+    key: str
+    value: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """`target = value` (or annotated). `target` is dotted: `x`, `app.state.redis`."""
 
@@ -239,6 +249,7 @@ class FunctionFacts:
     names: frozenset[str] = frozenset()  # every dotted name read in the body
     strings: frozenset[str] = frozenset()  # the short string literals in the body
     keyed_reads: tuple[KeyedRead, ...] = ()
+    keyed_writes: tuple[KeyedWrite, ...] = ()
     excepts: tuple[ExceptSite, ...] = ()
     yields: tuple[Span, ...] = ()
     has_loop_forever: bool = False  # a `while True:` loop
@@ -295,6 +306,7 @@ class ModuleFacts:
     classes: dict[str, ClassFacts]
     calls: tuple[CallSite, ...]  # calls made by module-level statements
     keyed_reads: tuple[KeyedRead, ...]  # module-level `x["key"]` reads
+    keyed_writes: tuple[KeyedWrite, ...]  # module-level `x["key"] = value` writes
     statements: tuple[tuple[int, int], ...]  # (first, last) line of each logical statement
     suppressions: tuple[Suppression, ...]
     source_lines: tuple[str, ...] = field(repr=False, default=())

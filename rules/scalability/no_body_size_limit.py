@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import body_limit
-from auditor.model.types import AppModel
+from auditor.model.types import App, AppModel, Evidence
 
 
 class NoBodySizeLimit(AppCapabilityRule):
@@ -85,3 +85,6 @@ class NoBodySizeLimit(AppCapabilityRule):
 
     def capability(self, model: AppModel):
         return body_limit(model)
+
+    def app_capability(self, app: App) -> Evidence | None:
+        return app.body_limit

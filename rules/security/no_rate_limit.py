@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import rate_limiting
-from auditor.model.types import AppModel
+from auditor.model.types import App, AppModel, Evidence
 
 
 class NoRateLimit(AppCapabilityRule):
@@ -81,3 +81,6 @@ class NoRateLimit(AppCapabilityRule):
 
     def capability(self, model: AppModel):
         return rate_limiting(model)
+
+    def app_capability(self, app: App) -> Evidence | None:
+        return app.rate_limit

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from ...parsing.facts import CallExpr, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
+from ...parsing.facts import Attr, CallExpr, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
 from ..evaluate import Evaluator, Scope
 from ..types import (
     App,
@@ -28,7 +28,10 @@ from ..types import (
     RouteParam,
 )
 
+from .requests import RequestRead
+
 if TYPE_CHECKING:
+    from ...deployment import ServerCommand
     from ..auth import AuthAnalyzer
 
 
@@ -59,6 +62,7 @@ class RouterDecl:
     prefix: str = ""
     dependencies: list[DependencyUse] = field(default_factory=list)
     hooks: list[tuple[str, str | None, Location]] = field(default_factory=list)
+    name: str | None = None  # a blueprint's name: it prefixes its routes' endpoint names
 
 
 @dataclass
@@ -71,6 +75,7 @@ class Include:
     dependencies: list[DependencyUse]
     location: Location
     only_when: str | None = None  # `if settings.ENV == "development":` around the include
+    replaces: bool = False  # the include's prefix replaces the child's own (Flask's register_blueprint)
 
 
 @dataclass
@@ -83,6 +88,7 @@ class RouteDecl:
     dependencies: list[DependencyUse]
     decorators: tuple[Decorator, ...] = ()  # wrappers the handler's own decorators do not show (class-level)
     endpoint: str | None = None  # the framework's name for the route (Flask endpoints)
+    own_decorators: bool = True  # the handler's decorators wrap what is served (False: `decorators` says which)
 
 
 @dataclass
@@ -141,10 +147,11 @@ class FrameworkAdapter:
     capability_libraries: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # "rate-limit" -> import prefixes
     schema_generators: ClassVar[tuple[str, ...]] = ()  # calls that build an API description
 
-    def __init__(self, evaluator: Evaluator, auth: AuthAnalyzer) -> None:
+    def __init__(self, evaluator: Evaluator, auth: AuthAnalyzer, servers: tuple[ServerCommand, ...] = ()) -> None:
         self.ev = evaluator
         self.auth = auth
         self.index = evaluator.index
+        self.servers = servers  # the production server commands the deployment files name
 
     def collect(self, out: Collected) -> None:
         raise NotImplementedError
@@ -167,6 +174,33 @@ class FrameworkAdapter:
         return ()
 
     # --- helpers for subclasses ------------------------------------------------
+
+    def model_fields(self, cls_qual: str, _depth: int = 0) -> list[str]:
+        """The annotated fields of a (pydantic, dataclass, msgspec) model class, its bases' included."""
+        located = self.index.classes.get(cls_qual)
+        if located is None or _depth > 5:
+            return []
+        cls = located.definition
+        names = [a.target for a in cls.fields if a.annotation is not None]  # type: ignore[union-attr]
+        scope = Scope(located.module)
+        for base in cls.bases:  # type: ignore[union-attr]
+            base_qual = self.ev.resolve_expr(scope, base)
+            if base_qual in self.index.classes:
+                names.extend(self.model_fields(base_qual, _depth + 1))
+        return names
+
+    def validated_params(self, scope: Scope, reads: list[RequestRead], module: ModuleFacts) -> list[RouteParam]:
+        """`InviteIn.model_validate(await request.json())`: the model's fields are what the client sends."""
+        out: list[RouteParam] = []
+        for read in reads:
+            if read.validator is None:
+                continue
+            func = read.validator.func
+            model = self.ev.resolve_expr(scope, func.value if isinstance(func, Attr) and func.attr not in ("load", "validate") else func)
+            if model in self.index.classes:
+                fields = tuple(self.model_fields(model))
+                out.append(RouteParam(model.rsplit(".", 1)[-1], read.source, model.rsplit(".", 1)[-1], Location(module.path, read.span), fields))
+        return out
 
     def scopes(self) -> Iterator[tuple[Scope, tuple]]:
         for module in self.index.modules.values():

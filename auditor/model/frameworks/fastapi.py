@@ -15,7 +15,7 @@ from ...parsing.facts import CallExpr, CallSite, Const, Expr, FunctionFacts, Mod
 from ..evaluate import Scope, annotation_text
 from ..types import App, DependencyUse, Evidence, Location, RouteParam
 from .base import AuthVocabulary, DependencyRef, Include, development_guard
-from .starlette import StarletteAdapter
+from .starlette import StarletteAdapter, path_params
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
 PARAM_SOURCES = {
@@ -202,7 +202,7 @@ class FastAPIAdapter(StarletteAdapter):
     def params(self, handler: FunctionFacts, module: ModuleFacts, path: str) -> tuple[list[RouteParam], list[DependencyUse]]:
         """Where each handler parameter comes from, and the dependencies among them."""
         scope = self.ev.enclosing(handler, module)
-        path_names = set(_path_params(path))
+        path_names = {name for name, _ in path_params(path)}
         params: list[RouteParam] = []
         deps: list[DependencyUse] = []
         for p in handler.params:
@@ -241,19 +241,6 @@ class FastAPIAdapter(StarletteAdapter):
             return "body", annotation, tuple(self.model_fields(type_name))
         return "query", annotation, ()
 
-    def model_fields(self, cls_qual: str, _depth: int = 0) -> list[str]:
-        located = self.index.classes.get(cls_qual)
-        if located is None or _depth > 5:
-            return []
-        cls = located.definition
-        names = [a.target for a in cls.fields if a.annotation is not None]  # type: ignore[union-attr]
-        scope = Scope(located.module)
-        for base in cls.bases:  # type: ignore[union-attr]
-            base_qual = self.ev.resolve_expr(scope, base)
-            if base_qual in self.index.classes:
-                names.extend(self.model_fields(base_qual, _depth + 1))
-        return names
-
 
 def _bounded(expr: Expr | None) -> bool:
     if isinstance(expr, CallExpr):
@@ -261,12 +248,3 @@ def _bounded(expr: Expr | None) -> bool:
     if isinstance(expr, Subscript):
         return any(_bounded(i) for i in expr.index)
     return False
-
-
-def _path_params(path: str) -> list[str]:
-    out = []
-    for part in path.split("{")[1:]:
-        name = part.split("}", 1)[0].split(":", 1)[0]
-        if name:
-            out.append(name)
-    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ...parsing.facts import Attr, Await, CallExpr, Compare, Expr, FunctionFacts, Name, Span, dotted
+from ...parsing.facts import Attr, Await, BoolOp, CallExpr, Compare, Expr, FunctionFacts, Name, Not, Seq, Span, Subscript, dotted
 
 # Calls that validate what they are given against a schema.
 VALIDATORS = frozenset(
@@ -40,12 +40,12 @@ class RequestRead:
     raw: bool  # input a schema should have validated
     validated: bool = False
     bounded: bool = False  # clamped with `min(...)` or checked against a limit
+    validator: CallExpr | None = None  # the schema call that validates it: `Model.model_validate(...)`
 
 
 def request_reads(fn: FunctionFacts, is_request: Callable[[str], bool], shape: RequestShape) -> list[RequestRead]:
     """Every read of the request in `fn`: calls first, then `x["key"]` reads (file order within each)."""
     body_vars: set[str] = set()
-    body_spans: dict[Span, str] = {}
     out: list[RequestRead] = []
 
     def head_is_request(name: str | None) -> str | None:
@@ -61,7 +61,8 @@ def request_reads(fn: FunctionFacts, is_request: Callable[[str], bool], shape: R
             body_vars.add(assignment.target)
         elif head_is_request(dotted(value)) in shape.body_attrs:
             body_vars.add(assignment.target)
-            out.append(RequestRead(f"{dotted(value)}", "body", None, assignment.span, True, _validated(fn, None, assignment.target)))
+            validator = _validator(fn, None, assignment.target)
+            out.append(RequestRead(f"{dotted(value)}", "body", None, assignment.span, True, validator is not None, validator=validator))
     for site in fn.calls:
         call = site.call
         func = call.func
@@ -69,9 +70,12 @@ def request_reads(fn: FunctionFacts, is_request: Callable[[str], bool], shape: R
             continue
         receiver = dotted(func.value)
         if func.attr in shape.body_calls and receiver and is_request(receiver):
-            target = _assigned(fn, call.span)
-            body_spans[call.span] = receiver
-            out.append(RequestRead(f"{receiver}.{func.attr}()", "body", None, call.span, True, _validated(fn, call.span, target)))
+            validator = _validator(fn, call.span, _assigned(fn, call.span))
+            out.append(RequestRead(f"{receiver}.{func.attr}()", "body", None, call.span, True, validator is not None, validator=validator))
+        elif func.attr in ("to_dict", "items", "copy") and head_is_request(receiver) in shape.containers:  # request.args.to_dict()
+            source = shape.containers[head_is_request(receiver)]  # type: ignore[index]
+            validator = _validator(fn, call.span, _assigned(fn, call.span))
+            out.append(RequestRead(f"{receiver}.{func.attr}()", source, None, call.span, False, validator is not None, validator=validator))
         elif func.attr == "get" and call.args:
             key = _literal(call.args[0])
             container = head_is_request(receiver)
@@ -86,7 +90,9 @@ def request_reads(fn: FunctionFacts, is_request: Callable[[str], bool], shape: R
     for read in fn.keyed_reads:
         container = head_is_request(read.container)
         text = f"{read.container}[{read.key!r}]"
-        if container in shape.containers:
+        if container and container.endswith("()") and container[:-2] in shape.body_calls:  # request.get_json()["x"]
+            out.append(RequestRead(text, "body", read.key, read.span, False))
+        elif container in shape.containers:
             bounded = _bounded(fn, read.span, _assigned(fn, read.span))
             out.append(RequestRead(text, shape.containers[container], read.key, read.span, container in shape.raw_containers, False, bounded))
         elif container in shape.body_attrs:
@@ -117,29 +123,35 @@ def _assigned(fn: FunctionFacts, span: Span) -> str | None:
 
 
 def _contains(call: CallExpr, span: Span | None, name: str | None) -> bool:
+    """Whether the call's arguments hold the read (by its span) or the local `name`, at any depth."""
     stack: list[Expr] = list(call.args) + [v for _, v in call.kwargs]
     while stack:
         expr = stack.pop()
-        if isinstance(expr, Await):
-            expr = expr.value
-        if isinstance(expr, CallExpr):
+        if isinstance(expr, (Await, Not)):
+            stack.append(expr.value)
+        elif isinstance(expr, BoolOp):
+            stack += [expr.left, expr.right]
+        elif isinstance(expr, (Seq, Subscript)):
+            stack += list(expr.items if isinstance(expr, Seq) else (expr.value, *expr.index))
+        elif isinstance(expr, CallExpr):
             if span is not None and expr.span == span:
                 return True
-            stack.extend(expr.args)
-            stack.extend(v for _, v in expr.kwargs)
+            stack += [*expr.args, *(v for _, v in expr.kwargs)]
+            if isinstance(expr.func, Attr):
+                stack.append(expr.func.value)
         elif name is not None and dotted(expr) == name:
             return True
     return False
 
 
-def _validated(fn: FunctionFacts, span: Span | None, name: str | None) -> bool:
-    """The read (or the local holding it) goes straight into a schema: `Model.model_validate(data)`."""
+def _validator(fn: FunctionFacts, span: Span | None, name: str | None) -> CallExpr | None:
+    """The schema call the read (or the local holding it) goes straight into: `Model.model_validate(data)`."""
     for site in fn.calls:
         func = site.call.func
         attr = func.attr if isinstance(func, Attr) else dotted(func)
         if attr in VALIDATORS and _contains(site.call, span, name):
-            return True
-    return False
+            return site.call
+    return None
 
 
 def _bounded(fn: FunctionFacts, span: Span, name: str | None) -> bool:

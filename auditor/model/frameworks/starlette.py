@@ -9,15 +9,18 @@ adapter (see `fastapi.py`).
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from ...parsing.facts import CallExpr, CallSite, Const, Expr, FunctionFacts, ModuleFacts, Seq, dotted
+from ..authorization import names_in
 from ..cors import cors_policy
 from ..evaluate import Scope, status_code
 from ..types import UNKNOWN, App, DependencyUse, Evidence, ExceptionHandler, Hook, Location, Middleware, RawRead, RouteParam, Value
 from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
 from .requests import RequestShape, request_reads
 
+_PATH_TEST = re.compile(r"(^|\.)(path|url\.path|endpoint)$")
 CORS_MIDDLEWARE = "starlette.middleware.cors.CORSMiddleware"
 AUTHENTICATION_MIDDLEWARE = "starlette.middleware.authentication.AuthenticationMiddleware"
 REQUIRES = "starlette.authentication.requires"
@@ -29,6 +32,16 @@ REQUEST_SHAPE = RequestShape(
     containers={"query_params": "query", "path_params": "path", "form": "form", "headers": "header", "cookies": "cookie"},
     raw_containers=frozenset({"query_params", "path_params", "form"}),
 )
+
+
+def path_params(path: str) -> list[tuple[str, str | None]]:
+    """`/orgs/{org_id:uuid}/items/{name}` -> [("org_id", "uuid"), ("name", None)]."""
+    out: list[tuple[str, str | None]] = []
+    for part in path.split("{")[1:]:
+        name, _, convertor = part.split("}", 1)[0].partition(":")
+        if name:
+            out.append((name, convertor or None))
+    return out
 
 
 class StarletteAdapter(FrameworkAdapter):
@@ -98,7 +111,9 @@ class StarletteAdapter(FrameworkAdapter):
 
     def make_app(self, scope: Scope, ident: str, kind: str, call: CallExpr, location: Location) -> App:
         debug = self.ev.evaluate(scope, call.kwarg("debug")) if call.kwarg("debug") is not None else None
-        return App(ident, self.framework_label, location, scope.module.module, debug=debug)
+        limit = call.kwarg("max_body_size")  # Starlette 1.6+: RequestBodyLimitMiddleware, 413 above it
+        body_limit = Evidence("Starlette(max_body_size=...)", location) if limit is not None and not (isinstance(limit, Const) and limit.value is None) else None
+        return App(ident, self.framework_label, location, scope.module.module, debug=debug, body_limit=body_limit)
 
     def declared_dependencies(self, scope: Scope, call: CallExpr, level: str) -> list[DependencyUse]:
         return []
@@ -236,8 +251,8 @@ class StarletteAdapter(FrameworkAdapter):
             self.out.routers[owner].hooks.append((kind, fn, location))
 
     def add_middleware(self, scope: Scope, app: str, cls: str, call: CallExpr, location: Location) -> None:
-        evidence = self.middleware_auth(scope, cls, call)
-        self.out.middleware.append(Middleware(app, cls, location, "class", evidence))
+        evidence, gate = self.middleware_auth(scope, cls, call)
+        self.out.middleware.append(Middleware(app, cls, location, "class", evidence, gate))
         if cls == CORS_MIDDLEWARE:
             self.out.cors.append(self.cors(scope, app, call, location))
 
@@ -246,23 +261,27 @@ class StarletteAdapter(FrameworkAdapter):
         param = info.params[1].name if info is not None and len(info.params) >= 2 else None
         self.out.exception_handlers.append(ExceptionHandler(app, exc, fn, location, param))
 
-    def middleware_auth(self, scope: Scope, cls: str, call: CallExpr) -> Evidence | None:
+    def middleware_auth(self, scope: Scope, cls: str, call: CallExpr) -> tuple[Evidence | None, str | None]:
+        """Whether the middleware rejects unauthenticated requests, and the function that may exempt some."""
         if cls == AUTHENTICATION_MIDDLEWARE:
             return self._backend_rejects(scope, call.kwarg("backend") or (call.args[1] if len(call.args) > 1 else None))
-        return self.auth.middleware_class(cls)
+        gate = next((f"{cls}.{m}" for m in ("dispatch", "__call__") if f"{cls}.{m}" in self.index.functions), None)
+        return self.auth.middleware_class(cls), gate
 
-    def _backend_rejects(self, scope: Scope, backend: Expr | None) -> Evidence | None:
-        """AuthenticationMiddleware only rejects when its backend raises for a request without credentials."""
+    def _backend_rejects(self, scope: Scope, backend: Expr | None) -> tuple[Evidence | None, str | None]:
+        """AuthenticationMiddleware only rejects when its backend raises for a request without credentials;
+        a backend that returns None lets anonymous requests through (only `@requires` rejects them then)."""
         cls = self.ev.instance_class(scope, backend)
         fn = self.index.function(f"{cls}.authenticate") if cls else None
         if fn is None:
-            return None
+            return None, None
         anonymous = [r for r in fn.return_sites if r.value is None or (isinstance(r.value, Const) and r.value.value is None)]
         raises = [r for r in fn.raises if (dotted(r.exc) or dotted(getattr(r.exc, "func", None)) or "").endswith("AuthenticationError")]
-        if anonymous or not raises:
-            return None
+        if not raises or any(not any(_PATH_TEST.search(n) for g in r.guards for n in names_in(g.test)) for r in anonymous):
+            return None, None
         located = self.index.functions[fn.qualname]
-        return Evidence(f"{cls.rsplit('.', 1)[-1]}.authenticate rejects requests without credentials", Location(located.module.path, raises[0].span))  # type: ignore[union-attr]
+        evidence = Evidence(f"{cls.rsplit('.', 1)[-1]}.authenticate rejects requests without credentials", Location(located.module.path, raises[0].span))  # type: ignore[union-attr]
+        return evidence, fn.qualname
 
     def cors(self, scope: Scope, app: str, call: CallExpr, location: Location):
         """Starlette's `CORSMiddleware` options, with its defaults: no origin, no credentials."""
@@ -292,7 +311,7 @@ class StarletteAdapter(FrameworkAdapter):
                 self.add_route(owner, methods, path.value, fn.qualname, location)
         elif method == "middleware" and owner in self.out.apps:
             evidence = self.auth.function(fn)
-            self.out.middleware.append(Middleware(owner, fn.qualname, location, "function", evidence))
+            self.out.middleware.append(Middleware(owner, fn.qualname, location, "function", evidence, fn.qualname))
         elif method == "exception_handler" and owner in self.out.apps and decorator.args:
             exc = self.ev.resolve_expr(scope, decorator.args[0]) or str(status_code(decorator.args[0]) or "?")
             self.add_exception_handler(owner, exc, fn.qualname, location)
@@ -313,24 +332,25 @@ class StarletteAdapter(FrameworkAdapter):
         return type_name in self.request_types or (type_name or "").endswith((".Request", ".WebSocket", ".BackgroundTasks"))
 
     def params(self, handler: FunctionFacts, module: ModuleFacts, path: str) -> tuple[list[RouteParam], list[DependencyUse]]:
-        """A Starlette endpoint takes the request; values come from reading it."""
+        """A Starlette endpoint takes the request; values come from its path and from reading it."""
         params: list[RouteParam] = []
         positional = [p for p in handler.params if p.name not in ("self", "cls") and p.kind == "positional"]
         if positional:
             first = positional[0]
             params.append(RouteParam(first.name, "request", None, Location(module.path, first.span)))
-        params += self.request_params(handler, module, {p.name for p in params if p.source == "request"})
+        at = Location(module.path, handler.header)
+        params += [RouteParam(name, "path", convertor, at) for name, convertor in path_params(path)]
+        requests = {p.name for p in params if p.source == "request"}
+        if requests:
+            reads = request_reads(handler, lambda name: name in requests, REQUEST_SHAPE)
+            params += [RouteParam(r.key, r.source, None, Location(module.path, r.span), bounded=r.bounded) for r in reads if r.key and r.source != "path"]
+            params += self.validated_params(Scope(module, handler), reads, module)
         return params, []
-
-    def request_params(self, handler: FunctionFacts, module: ModuleFacts, requests: set[str]) -> list[RouteParam]:
-        if not requests:
-            return []
-        reads = request_reads(handler, lambda name: name in requests, REQUEST_SHAPE)
-        return [RouteParam(r.key, r.source, None, Location(module.path, r.span)) for r in reads if r.key]
 
     def raw_reads(self, handler: FunctionFacts, module: ModuleFacts, params: list[RouteParam]) -> tuple[RawRead, ...]:
         requests = {p.name for p in params if p.source == "request"}
         if not requests:
             return ()
+        typed = {p.name for p in params if p.source == "path" and p.annotation}  # `{id:int}`: the router converts it
         reads = request_reads(handler, lambda name: name in requests, REQUEST_SHAPE)
-        return tuple(RawRead(r.text, Location(module.path, r.span)) for r in reads if r.raw and not r.validated)
+        return tuple(RawRead(r.text, Location(module.path, r.span)) for r in reads if r.raw and not r.validated and not (r.source == "path" and r.key in typed))
