@@ -21,7 +21,7 @@ from .types import Evidence, Location, Route
 _AUTHORIZING_CALL = re.compile(r"(authori[sz]|permission|member|access|(^|_)can_|check_|ensure_|assert_|require_|verify_org|belongs)", re.I)
 _ADMIN = re.compile(r"(admin|superuser|staff|require_role|role_required|has_role)", re.I)
 # A principal anywhere in a dotted name: `request.user.org_id`, `g.user.orgs`, `get_jwt()["account_id"]`.
-_CALLER = re.compile(r"(^|\.)(current_user|user|principal|identity|claims|get_jwt|get_jwt_identity|get_current_user)(\.|$|\b)", re.I)
+_CALLER = re.compile(r"\b(current_user|user|principal|identity|claims|get_jwt|get_jwt_identity|get_current_user)\b", re.I)
 _PRINCIPAL = re.compile(r"(user|principal|claims|token|identity|session|member|account|caller|auth)", re.I)
 
 

@@ -85,6 +85,7 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model.assumptions = options.assumptions
     model.pins = dict(options.pins)
     model.schema_generators = tuple(g for a in adapters for g in a.schema_generators)
+    model.error_calls = frozenset(c for a in adapters for c in a.vocabulary.rejecting_calls if "." in c and c.split(".")[-1] == "abort")
     model.capability_libraries = _capability_libraries(adapters)
     model._build_call_index = lambda: _call_index(index, evaluator)
     model._callee = lambda site, function, path: evaluator.callee(Scope(index.by_path[path], index.function(function) if function else None), site.call)

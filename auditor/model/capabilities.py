@@ -62,12 +62,13 @@ def body_limit(model: AppModel) -> Evidence | None:
     found = _middleware_named(model, _BODY_LIMIT_NAME)
     if found:
         return found
-    for mw in model.middleware:
-        if mw.kind != "function":
-            continue
-        info = model.functions.get(mw.cls)
-        if info and "content-length" in {s.lower() for s in info.facts.strings} and 413 in _status_codes(info):
-            return Evidence(f"middleware {info.facts.name} rejects large bodies with 413", mw.location)
+    for mw in model.middleware:  # judged by what it does: reads Content-Length and answers 413
+        candidates = [mw.cls] if mw.kind == "function" else [f"{mw.cls}.{m}" for m in ("__call__", "dispatch")]
+        for qual in candidates:
+            info = model.functions.get(qual)
+            if info and "content-length" in {s.lower() for s in info.facts.strings} and 413 in _status_codes(info):
+                name = info.facts.name if mw.kind == "function" else mw.cls.rsplit(".", 1)[-1]
+                return Evidence(f"middleware {name} rejects large bodies with 413", mw.location)
     return None
 
 

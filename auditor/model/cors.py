@@ -45,9 +45,13 @@ def cors_policy(
         reason = f"{origins_label}={describe(origins)}"
     if reason is None and origins_are_patterns and origins.known:
         values = origins.value if isinstance(origins.value, (list, tuple)) else [origins.value]
-        loose = next((v for v in values if isinstance(v, str) and _looks_like_regex(v) and admits_hostile(v, False, True)), None)
+        patterns = [v for v in values if isinstance(v, str) and _looks_like_regex(v)]
+        loose = next((v for v in patterns if admits_hostile(v, False, True)), None)
+        unanchored = next((v for v in patterns if not v.endswith(("$", "\\Z"))), None)
         if loose is not None:
             reason = f"{origins_label} pattern {loose!r} matches any origin"
+        elif unanchored is not None:  # re.match anchors only the start
+            reason = f"{origins_label} pattern {unanchored!r} has no `$`: it also admits a suffixed host such as https://app.example.com.attacker.invalid"
     if reason is None and origin_regex.known and isinstance(origin_regex.value, str):
         if admits_hostile(origin_regex.value, full_match=True):
             reason = f"{regex_label}={origin_regex.value!r} matches any origin"
@@ -64,7 +68,7 @@ def cors_policy(
 
 
 def _looks_like_regex(text: str) -> bool:
-    return any(c in text for c in "*\\]?+^$")
+    return any(c in text for c in "*\\[]()?+^$")
 
 
 def describe(value: Value) -> str:

@@ -23,6 +23,8 @@ from ..parsing.facts import (
 from .index import ProjectIndex
 from .types import UNKNOWN, Location, Value
 
+# Objects called to read one environment variable with a default: `config("DEBUG", cast=bool, default=False)`.
+ENV_CONFIG_CLASSES = frozenset({"starlette.config.Config", "decouple.AutoConfig", "environs.Env"})
 SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings"})
 _STATUS_NAME = re.compile(r"HTTP_(\d{3})_")
 _HTTP_STATUS = {"UNAUTHORIZED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "SERVICE_UNAVAILABLE": 503}
@@ -224,6 +226,11 @@ class Evaluator:
                 var_name = var.value if isinstance(var, Const) else "?"
                 default = self.evaluate(scope, call.arg(1, "default"), depth + 1)
                 return Value(False, default.value if default.known else None, origin=f"environment variable {var_name}", text=f"os.getenv({var_name!r})")
+        if isinstance(call.func, Name) and self.instance_class(scope, call.func) in ENV_CONFIG_CLASSES:  # config("DEBUG", default=True)
+            var = call.arg(0, "key")
+            var_name = var.value if isinstance(var, Const) else "?"
+            default = self.evaluate(scope, call.kwarg("default"), depth + 1)
+            return Value(False, default.value if default.known else None, origin=f"environment variable {var_name}", text=f"config({var_name!r})")
         if isinstance(call.func, Attr) and call.func.attr == "split":  # "a,b".split(",")
             base = self.evaluate(scope, call.func.value, depth + 1)
             if base.known and isinstance(base.value, str):

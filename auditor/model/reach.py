@@ -111,7 +111,7 @@ class Reachability:
 
 
 def route_starts(route: Route) -> list[str]:
-    return [route.handler] + [d.target for d in route.dependencies]
+    return [route.handler] + [d.target for d in route.dependencies] + list(route.wrappers)
 
 
 def _assigned_to(module: ModuleFacts, call: CallExpr) -> str:

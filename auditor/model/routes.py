@@ -12,7 +12,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 
-from ..parsing.facts import ModuleFacts
+from ..parsing.facts import CallExpr, ModuleFacts
 from .auth import AuthAnalyzer
 from .authorization import names_in
 from .evaluate import Scope
@@ -106,6 +106,7 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
         scope = auth.evaluator.enclosing(handler, module)  # type: ignore[arg-type]
         decorators = [Decorator(d, scope, Location(module.path, handler.header)) for d in handler.decorators] + decorators  # type: ignore[union-attr]
     endpoint = ".".join([r.name for r in chain.routers if r.name] + [raw.endpoint]) if raw.endpoint else None
+    wrappers = _wrappers(auth, decorators)
     verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, endpoint)
     return Route(
         app=chain.app,
@@ -123,7 +124,19 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
         only_when=next((i.only_when for i in chain.includes if i.only_when), None),
         raw_reads=adapter.raw_reads(handler, module, params),
         endpoint=endpoint,
+        wrappers=wrappers,
     )
+
+
+def _wrappers(auth: AuthAnalyzer, decorators: list[Decorator]) -> tuple[str, ...]:
+    """The inner functions of project decorators: `def signed(...): def decorator(view): def wrapper(...)`."""
+    out: list[str] = []
+    for decorator in decorators:
+        func = decorator.expr.func if isinstance(decorator.expr, CallExpr) else decorator.expr
+        name = auth.evaluator.resolve_expr(decorator.scope, func)
+        if name and name in auth.index.functions:
+            out += [q for q in auth.index.functions if q.startswith(f"{name}.<locals>.")]
+    return tuple(out)
 
 
 def auth_verdict(

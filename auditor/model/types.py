@@ -117,6 +117,7 @@ class Route:
     webhook: Any = None  # a WebhookVerification for webhook receivers
     only_when: str | None = None  # served only in development: `settings.ENV == 'local'`
     raw_reads: tuple[RawRead, ...] = ()
+    wrappers: tuple[str, ...] = ()  # project functions its decorators wrap it in (they run on every request)
     endpoint: str | None = None  # the framework's name for the route (Flask endpoints)
 
     @property
@@ -278,6 +279,7 @@ class AppModel:
     outbound: list[Any] = field(default_factory=list)  # OutboundCall: HTTP requests, clients, Redis clients
     cached_getters: frozenset[str] = frozenset()  # functions memoised with lru_cache/cache
     schema_generators: tuple[str, ...] = ()  # calls that build an API description, from the adapters
+    error_calls: frozenset[str] = frozenset()  # calls that answer the request with an HTTP error (`flask.abort`)
     capability_libraries: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "rate-limit" -> libraries
     # Set by the builder: resolving call targets lazily keeps small audits fast.
     _build_call_index: Any = field(default=None, repr=False)

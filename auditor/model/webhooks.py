@@ -70,7 +70,7 @@ class WebhookAnalyzer:
         self.ev = auth.evaluator
 
     def verification(self, route: Route) -> WebhookVerification:
-        functions = [route.handler] + [d.target for d in route.dependencies]
+        functions = [route.handler] + [d.target for d in route.dependencies] + list(route.wrappers)
         sites: list[tuple[Evidence, Guard | None, FunctionFacts, Location]] = []
         for qual in functions:
             self._collect(qual, sites, depth=0, outer_guard=None)
@@ -138,7 +138,7 @@ _ALLOWLIST_NAME = re.compile(r"(allow(ed)?_?(ips?|list|networks?|cidrs?)|whiteli
 
 def _functions_on_path(analyzer: "WebhookAnalyzer", route: Route, depth: int = 2):
     """The handler, its dependencies and what they call, with their scopes."""
-    todo = [(route.handler, 0)] + [(d.target, 0) for d in route.dependencies]
+    todo = [(route.handler, 0)] + [(d.target, 0) for d in route.dependencies] + [(w, 0) for w in route.wrappers]
     seen: set[str] = set()
     while todo:
         qual, level = todo.pop()

@@ -429,8 +429,8 @@ class ModuleExtractor:
             elif kind is cst.SimpleString:
                 if len(node.value) <= _STRING_LIMIT:
                     value = convert(node)
-                    if isinstance(value, Const) and isinstance(value.value, str):
-                        body.strings.add(value.value)
+                    if isinstance(value, Const) and isinstance(value.value, (str, bytes)):  # b"content-length" too
+                        body.strings.add(value.value if isinstance(value.value, str) else value.value.decode("latin-1"))
                 continue
             elif kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
                 if kind is cst.Lambda:

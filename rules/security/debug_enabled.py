@@ -60,7 +60,8 @@ class DebugEnabled(Rule):
     def check(self, model: AppModel) -> Iterator[Result]:
         for app in model.apps:
             value = app.debug
-            if value is not None and value.known and value.value is True:
+            # on, or on unless the deployment sets an environment variable (a True default)
+            if value is not None and value.value is True and (value.known or (value.origin or "").startswith("environment variable")):
                 shown = value.text if not value.origin else f"{value.text} ({value.origin})"
                 if app.debug_context:
                     shown += f", {app.debug_context}"

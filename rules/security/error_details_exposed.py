@@ -115,7 +115,7 @@ class ErrorDetailsExposed(Rule):
             for clause in info.facts.excepts:
                 if self._unexpected(clause.types, info, project_modules):
                     # a bare `except:` has no name to echo, but can still send the traceback
-                    yield from self._in_clause(info, clause.name or "\0", clause.lines, returns=qual in handlers)
+                    yield from self._in_clause(model, info, clause.name or "\0", clause.lines, returns=qual in handlers)
         for handler in model.exception_handlers:
             if CALLER_FACING.search(handler.exception) or handler.function is None:
                 continue
@@ -141,10 +141,12 @@ class ErrorDetailsExposed(Rule):
             return True
         return False
 
-    def _in_clause(self, info: FunctionInfo, name: str, lines: tuple[int, int], returns: bool) -> Iterator[Result]:
+    def _in_clause(self, model: AppModel, info: FunctionInfo, name: str, lines: tuple[int, int], returns: bool) -> Iterator[Result]:
         first, last = lines
         # What reaches the client: an HTTPException raised, or what a route handler returns.
         sites = [(r.exc, r.span) for r in info.facts.raises if _http_error(r.exc)]
+        if model.error_calls:  # Flask's abort(500, description=str(exc)) raises for the caller
+            sites += [(s.call, s.call.span) for s in info.facts.calls if model.evaluate_callee(s, info.facts.qualname, info.path) in model.error_calls]
         if returns:
             sites += [(r.value, r.span) for r in info.facts.return_sites]
         for expr, span in sites:

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel, FunctionInfo
-from auditor.parsing.facts import Attr, Await, CallExpr, Const, Expr, Name, dotted
+from auditor.parsing.facts import Attr, Await, CallExpr, Const, Expr, Name, Subscript, dotted
 
 _SECRET_VALUE = re.compile(r"(signature|sig|digest|hmac|mac|token|secret|api_?key|password|passwd|pwd_hash|expected)$", re.I)
 _DIGEST_METHODS = frozenset({"hexdigest", "digest"})
@@ -22,7 +22,29 @@ def _sensitive(expr: Expr) -> str | None:
     name = dotted(expr)
     if name and _SECRET_VALUE.search(name.rsplit(".", 1)[-1]):
         return name
+    key = _literal_key(expr)  # app.config["PARTNER_API_KEY"], request.headers.get("X-API-Key")
+    if key and _SECRET_VALUE.search(key.replace("-", "_")):
+        owner = expr.value if isinstance(expr, Subscript) else expr.func.value  # type: ignore[union-attr]
+        return f"{dotted(owner) or '...'}[{key!r}]"
     return None
+
+
+def _container(expr: Expr) -> str:
+    """What holds the value: `body` for `body.password` and `body["password"]`."""
+    if isinstance(expr, Subscript):
+        return dotted(expr.value) or ""
+    name = dotted(expr) or ""
+    return name.rpartition(".")[0] if "." in name else name
+
+
+def _literal_key(expr: Expr) -> str | None:
+    if isinstance(expr, Subscript) and len(expr.index) == 1:
+        key = expr.index[0]
+    elif isinstance(expr, CallExpr) and isinstance(expr.func, Attr) and expr.func.attr == "get" and expr.args:
+        key = expr.args[0]
+    else:
+        return None
+    return key.value if isinstance(key, Const) and isinstance(key.value, str) else None
 
 
 def _trivial(expr: Expr) -> bool:
@@ -117,9 +139,9 @@ class InsecureSignatureCompare(Rule):
             left, right = compare.left, compare.comparators[0]
             if _trivial(left) or _trivial(right):
                 continue
-            heads = {(dotted(side) or "").split(".")[0] for side in (left, right)}
-            if len(heads) == 1 and "" not in heads and "." in (dotted(left) or ""):
-                continue  # body.current_password == body.new_password: both from the caller, no secret
+            heads = {_container(side).split(".")[0] for side in (left, right)}
+            if len(heads) == 1 and "" not in heads and _container(left) != (dotted(left) or ""):
+                continue  # body.current_password == body["new_password"]: both from the caller, no secret
             secret = _sensitive(left) or _sensitive(right)
             if secret is None:
                 continue
