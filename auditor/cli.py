@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 
 from . import __version__
 from .config import Config, ConfigError, find_config, load_config
@@ -124,6 +125,7 @@ def audit_command(
     config_file: Optional[Path] = typer.Option(None, "--config", help="Read [tool.auditor] from this file."),
     isolated: bool = typer.Option(False, "--isolated", help="Ignore configuration files."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Report, but exit 0 even when the gate fails."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Report even when no application is found (verdict: incomplete)."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Treat the findings recorded in this file as accepted."),
     write_baseline_to: Optional[Path] = typer.Option(None, "--write-baseline", help="Record today's findings as the accepted baseline and exit 0."),
     show_passes: bool = typer.Option(False, "--passes", help="Text format: also list what is good."),
@@ -154,9 +156,10 @@ def audit_command(
         if unknown:
             raise UsageError(f"unknown rule code or slug: {', '.join(unknown)} (see `auditor rules`)")
         result = audit(path, config, registry, jobs=jobs)
+        _require_app(result, path, allow_empty)
         if baseline is not None:
             result.findings = apply_baseline(result.findings, read_baseline(baseline))
-            result.scores = score(result.findings)
+            result.scores = score(result.findings, result.scores.blind_spots, result.scores.judged)
         if write_baseline_to is not None:
             count = write_baseline(write_baseline_to, result.findings)
             err.print(f"wrote {count} finding(s) to the baseline {write_baseline_to}", highlight=False)
@@ -167,6 +170,18 @@ def audit_command(
         if result.internal_errors:
             raise _fail(result.internal_errors[0])
     raise typer.Exit(EXIT_OK if exit_zero else code)
+
+
+def _require_app(result: AuditResult, path: Path, allow_empty: bool) -> None:
+    """Nothing recognised as an app: say so, and refuse to score what was not seen."""
+    if result.model.served_apps or allow_empty:
+        return
+    unmodelled = ", ".join(f"{u.framework} ({u.location})" for u in result.model.unmodelled)
+    seen = f"it uses {unmodelled}, which auditor does not model yet" if unmodelled else (
+        f"{', '.join(result.model.frameworks)} is imported but no app is constructed" if result.model.frameworks
+        else "no FastAPI, Starlette or Flask app is constructed in its Python files"
+    )
+    raise UsageError(f"no application found in {path}: {seen}; nothing was judged (pass --allow-empty to report anyway)")
 
 
 def _emit(
@@ -205,7 +220,9 @@ def _gate(result: AuditResult, config: Config) -> int:
     over = [f for f in result.findings if not f.suppressed and f.severity.rank >= threshold.rank]
     if over:
         reasons.append(f"{len(over)} finding(s) at or above {threshold.value}")
-    if config.fail_under is not None and result.scores.total < config.fail_under:
+    if config.fail_under is not None and not result.scores.judged:
+        reasons.append("no score to compare with --fail-under: no application was seen")
+    elif config.fail_under is not None and result.scores.total < config.fail_under:
         reasons.append(f"score {result.scores.total:.1f} is under {config.fail_under:g}")
     if reasons:
         err.print(f"[red]gate failed:[/] {'; '.join(reasons)}", highlight=False)
@@ -261,6 +278,7 @@ def routes_command(
     config_file: Optional[Path] = typer.Option(None, "--config"),
     isolated: bool = typer.Option(False, "--isolated"),
     output_format: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="List nothing, with exit 0, when no application is found."),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """List every route with its full path, handler and how it is authenticated."""
@@ -272,6 +290,9 @@ def routes_command(
         _check_path(path)
         config = _load(path, config_file, isolated).model_copy(update={"select": ["SEC001"]})
         result = audit(path, config, _registry())
+        _require_app(result, path, allow_empty)
+        for spot in result.scores.blind_spots:
+            err.print(f"[yellow]warning:[/] {escape(spot)}", highlight=False, soft_wrap=True)
         if output_format is Format.json:
             data = [
                 {

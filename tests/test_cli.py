@@ -186,3 +186,40 @@ def test_github_annotations_are_escaped_capped_and_summarised(tmp_path):
     assert errors[0].startswith("::error file=app/") and ",line=" in errors[0] and "title=auditor SEC" in errors[0]
     assert any("more finding(s) not annotated" in l for l in lines)
     assert "## 1." in summary.read_text() or "Structure and architecture" in summary.read_text()
+
+
+def test_a_tree_with_no_app_is_an_error_not_a_ready_verdict(tmp_path):
+    write_tree(tmp_path, {"tool.py": "import requests\n\nprint(requests.get('https://example.com', timeout=5))\n"})
+    result = invoke("audit", str(tmp_path), "--isolated")
+    assert result.exit_code == 2
+    assert "no application found" in result.stderr and "--allow-empty" in result.stderr
+    assert "READY" not in result.stdout
+    assert invoke("routes", str(tmp_path), "--isolated").exit_code == 2
+
+
+def test_allow_empty_reports_an_incomplete_verdict_with_no_score(tmp_path):
+    write_tree(tmp_path, {"tool.py": "print('hello')\n"})
+    result = invoke("audit", str(tmp_path), "--isolated", "--allow-empty", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "incomplete" and data["score"]["total"] is None
+    assert any("no application was found" in spot for spot in data["blind_spots"])
+    gated = invoke("audit", str(tmp_path), "--isolated", "--allow-empty", "--fail-under", "5")
+    assert gated.exit_code == 1 and "no score" in gated.stderr
+
+
+def test_an_unmodelled_framework_is_named_and_never_ready(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "api/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "legacy/urls.py": "from django.urls import path\n\nurlpatterns = []\n",
+        },
+    )
+    result = invoke("audit", str(tmp_path), "--isolated", "--format", "json", "--select", "SEC001")
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "incomplete" and data["frameworks"] == ["fastapi"]
+    assert any(spot.startswith("Django is used (legacy/urls.py:1)") for spot in data["blind_spots"])
+    text = invoke("audit", str(tmp_path), "--isolated", "--select", "SEC001")
+    assert text.stdout.splitlines()[1].startswith("warning: Django is used") and "INCOMPLETE" in text.stdout
+    assert invoke("audit", str(tmp_path / "legacy"), "--isolated").exit_code == 2

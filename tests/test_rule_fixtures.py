@@ -55,6 +55,40 @@ def test_fixture_annotations(code: str, case: Path, registry) -> None:
     assert marks["todo-ok"] <= fired, "a known false alarm is gone: turn its todo-ok into ok"
 
 
+# Rules whose meaning depends on how a framework declares apps, routes, auth and settings:
+# each has fixtures in every framework an adapter models, named `<framework>_*`.
+FRAMEWORK_DEPENDENT = (
+    "ARC001", "DOC001", "DOC002", "OBS001", "OBS002", "OBS003", "OBS004", "OBS005", "REL001", "REL002", "REL006",
+    "REL007", "SCL001", "SCL002", "SEC001", "SEC002", "SEC003", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009",
+    "SEC010", "SEC012", "SEC015", "SEC018",
+)
+FRAMEWORKS = ("flask", "starlette")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("code", FRAMEWORK_DEPENDENT)
+def test_framework_dependent_rule_has_fixtures_in_each_framework(code: str, framework: str) -> None:
+    cases = [c for rule, c in CASES if rule == code and c.name.startswith(f"{framework}_")]
+    expects = sum(len(annotations(c, code)["expect"]) for c in cases)
+    traps = sum(len(annotations(c, code)["ok"]) for c in cases)
+    assert expects >= 2 and traps >= 2, f"{code}/{framework}_*: {expects} violating and {traps} clean cases; want 2 of each"
+
+
+FRAMEWORK_CASES = [(code, c) for code, c in CASES if c.name.split("_")[0] in FRAMEWORKS]
+
+
+@pytest.mark.parametrize(("code", "case"), FRAMEWORK_CASES, ids=[f"{c}/{p.name}" for c, p in FRAMEWORK_CASES])
+def test_framework_fixture_is_modelled_by_its_adapter(code: str, case: Path, registry) -> None:
+    """A `flask_*` case is read by the Flask adapter (and finds an app), so it tests what its name says."""
+    config = Config(select=[code])
+    if case.is_dir():
+        config, _ = load_config(find_config(case))
+    result = audit(case, config.model_copy(update={"select": [code]}), registry, jobs=1)
+    framework = case.name.split("_")[0]
+    assert framework in result.model.frameworks
+    assert any(app.framework == framework for app in result.model.apps)
+
+
 def test_every_rule_has_fixtures(registry) -> None:
     with_fixtures = {d.name for d in RULE_DIRS}
     for rule in registry.builtin():

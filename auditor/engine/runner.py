@@ -97,7 +97,18 @@ def audit(root: Path, config: Config, registry: Registry, jobs: int | None = Non
     errors += [AuditError("suppression", p.path, p.message, p.line) for p in suppressor.problems]
     findings.sort(key=lambda f: (-f.severity.rank, f.path, f.line, f.code))
     passes.sort(key=lambda p: (p.code, p.evidence))
-    return AuditResult(base, model, findings, passes, errors, score(findings), rules, internal)
+    return AuditResult(base, model, findings, passes, errors, score(findings, blind_spots(model), bool(model.served_apps)), rules, internal)
+
+
+def blind_spots(model: AppModel) -> list[str]:
+    """What the model could not see, in words for the report: a verdict of "ready" needs none."""
+    out = [
+        f"{u.framework} is used ({u.location}) but not modelled: its routes, auth and settings were not judged"
+        for u in model.unmodelled
+    ]
+    if not model.served_apps:
+        out.append(f"no application was found ({', '.join(model.frameworks) or 'no supported web framework'} imported): nothing was judged as a served app")
+    return out
 
 
 _SPACE = re.compile(r"\s+")

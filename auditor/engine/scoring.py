@@ -68,10 +68,14 @@ class ScoreCard:
     total: float
     ready: bool
     reasons: list[str]
+    blind_spots: list[str] = field(default_factory=list)  # what the audit could not see: no verdict of "ready" then
+    judged: bool = True  # False when no app was seen: the scores describe nothing
 
     @property
     def verdict(self) -> str:
-        return "ready" if self.ready else "not-ready"
+        if self.reasons:
+            return "not-ready"
+        return "incomplete" if self.blind_spots else "ready"
 
 
 def _weights(findings: list[Finding]) -> list[tuple[Finding, float]]:
@@ -86,7 +90,7 @@ def _weights(findings: list[Finding]) -> list[tuple[Finding, float]]:
     return out
 
 
-def score(findings: list[Finding]) -> ScoreCard:
+def score(findings: list[Finding], blind_spots: list[str] | None = None, judged: bool = True) -> ScoreCard:
     active = [f for f in findings if not f.suppressed]
     categories: dict[Category, CategoryScore] = {}
     for category in Category:
@@ -105,4 +109,5 @@ def score(findings: list[Finding]) -> ScoreCard:
         reasons.append(f"{len(criticals)} critical finding(s)")
     if total < READY_THRESHOLD:
         reasons.append(f"total {total:.1f} is under {READY_THRESHOLD:.0f}")
-    return ScoreCard(categories, total, not reasons, reasons)
+    blind = list(blind_spots or [])
+    return ScoreCard(categories, total, not reasons and not blind, reasons, blind, judged)

@@ -128,7 +128,10 @@ def _gating_decorator(handler: FunctionFacts, module, auth: AuthAnalyzer, tenant
             return Evidence(f"gated by @{name.rsplit('.', 1)[-1]}({', '.join(map(repr, args))})", Location(module.path, handler.header))
         for qual, located in auth.index.functions.items():
             inner: FunctionFacts = located.definition  # type: ignore[assignment]
-            if not qual.startswith(f"{name}.<locals>.") or not any(p.name in tenant for p in inner.params):
+            receives = any(p.name in tenant for p in inner.params) or (
+                any(p.kind == "var_keyword" for p in inner.params) and bool(tenant & inner.strings)  # kwargs.get("org_id")
+            )
+            if not qual.startswith(f"{name}.<locals>.") or not receives:
                 continue
             rejection = auth.rejection(Scope(located.module, inner), inner)
             if rejection is not None:

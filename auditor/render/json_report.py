@@ -45,7 +45,7 @@ def report_dict(result: AuditResult) -> dict[str, Any]:
         "files": result.model.files,
         "lines": result.model.lines,
         "score": {
-            "total": round(scores.total, 2),
+            "total": round(scores.total, 2) if scores.judged else None,
             "categories": {
                 c.value: {
                     "score": round(cs.score, 2),
@@ -59,6 +59,8 @@ def report_dict(result: AuditResult) -> dict[str, Any]:
         },
         "verdict": scores.verdict,
         "verdict_reasons": scores.reasons,
+        "blind_spots": scores.blind_spots,
+        "frameworks": list(result.model.frameworks),
         "rules": [r.code for r in result.rules],
         "findings": [finding_dict(f) for f in result.findings],
         "passes": [

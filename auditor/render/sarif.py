@@ -110,7 +110,11 @@ def render_sarif(result: AuditResult) -> str:
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
                 "columnKind": "unicodeCodePoints",
                 "results": [_result(f, rule_index) for f in result.findings if f.code in rule_index],
-                "properties": {"score": round(result.scores.total, 2), "verdict": result.scores.verdict},
+                "properties": {
+                    "score": round(result.scores.total, 2) if result.scores.judged else None,
+                    "verdict": result.scores.verdict,
+                    "blindSpots": result.scores.blind_spots,
+                },
             }
         ],
     }

@@ -22,8 +22,11 @@ STYLE = {
 def render_text(result: AuditResult, console: Console, show_passes: bool = False) -> None:
     active = [f for f in result.findings if not f.suppressed]
     suppressed = len(result.findings) - len(active)
+    frameworks = f" ({', '.join(result.model.frameworks)})" if result.model.frameworks else ""
     console.print(f"[bold]auditor[/] {escape(str(result.root))}: {result.model.files} files, {result.model.lines} lines, "
-                  f"{len(result.model.apps)} app(s), {len(result.model.routes)} route(s)")
+                  f"{len(result.model.apps)} app(s){frameworks}, {len(result.model.routes)} route(s)")
+    for spot in result.scores.blind_spots:  # say first what the audit could not see
+        console.print(f"[bold yellow]warning:[/] {escape(spot)}", soft_wrap=True)
     for severity in Severity:
         group = [f for f in active if f.severity == severity]
         if not group:
@@ -63,9 +66,11 @@ def render_text(result: AuditResult, console: Console, show_passes: bool = False
     console.print()
     _scores(result, console)
     tail = f", {suppressed} suppressed" if suppressed else ""
-    verdict = "[bold green]READY[/]" if result.scores.ready else "[bold red]NOT READY[/]"
-    reasons = f" ({'; '.join(result.scores.reasons)})" if result.scores.reasons else ""
-    console.print(f"{len(active)} finding(s){tail}. Score {result.scores.total:.1f}/10 — {verdict}{escape(reasons)}")
+    verdict = {"ready": "[bold green]READY[/]", "not-ready": "[bold red]NOT READY[/]", "incomplete": "[bold yellow]INCOMPLETE[/]"}[result.scores.verdict]
+    why = result.scores.reasons or (["part of the service was not seen"] if result.scores.blind_spots else [])
+    reasons = f" ({'; '.join(why)})" if why else ""
+    shown = f"{result.scores.total:.1f}/10" if result.scores.judged else "n/a (no app seen)"
+    console.print(f"{len(active)} finding(s){tail}. Score {shown} — {verdict}{escape(reasons)}")
 
 
 def _scores(result: AuditResult, console: Console) -> None:

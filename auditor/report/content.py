@@ -123,7 +123,7 @@ class Report:
     verdict: str
     verdict_label: str
     verdict_words: str
-    total: float
+    total: float | str  # "n/a" when no app was seen
     structure: dict[str, Any]
     security: list[FindingGroup]
     security_good: list[dict[str, str]]
@@ -154,6 +154,8 @@ def build_report(result: AuditResult, registry: Registry, lang: str = "en", time
         reasons.append(s["reason.critical"].format(count=len({f.code for f in criticals}), places=len(criticals)))
     if scores.total < READY_THRESHOLD:
         reasons.append(s["reason.total"].format(total=f"{scores.total:.1f}", threshold=f"{READY_THRESHOLD:.0f}"))
+    if scores.verdict == "incomplete":
+        reasons = list(scores.blind_spots)
     words = s[f"verdict.words.{scores.verdict}"].format(total=f"{scores.total:.1f}", reasons="; ".join(reasons))
     problems, total_minutes = _problems(active, rules, views, lang)
     return Report(
@@ -165,7 +167,7 @@ def build_report(result: AuditResult, registry: Registry, lang: str = "en", time
         verdict=scores.verdict,
         verdict_label=s[f"verdict.{scores.verdict}"],
         verdict_words=words,
-        total=round(scores.total, 1),
+        total=round(scores.total, 1) if scores.judged else "n/a",
         structure=_structure(result.model, s),
         security=group_findings([views[f.fingerprint] for f in active if f.category == Category.SECURITY]),
         security_good=[_pass(p) for p in result.passes if p.category == Category.SECURITY],
