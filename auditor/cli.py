@@ -7,7 +7,6 @@ import traceback
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -16,9 +15,9 @@ from rich.markup import escape
 
 from . import __version__
 from .config import Config, ConfigError, find_config, load_config
+from .engine.baseline import apply_baseline, read_baseline, write_baseline
 from .engine.registry import Registry, RegistryError, load_registry
 from .engine.rule import Severity
-from .engine.baseline import apply_baseline, read_baseline, write_baseline
 from .engine.runner import AuditResult, audit
 from .engine.scoring import score
 
@@ -57,7 +56,7 @@ def _fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _codes(value: Optional[str]) -> list[str]:
+def _codes(value: str | None) -> list[str]:
     return [c.strip() for c in (value or "").split(",") if c.strip()]
 
 
@@ -68,7 +67,7 @@ def _registry() -> Registry:
         raise UsageError(f"rule registry: {exc}") from None
 
 
-def _load(path: Path, config_file: Optional[Path], isolated: bool) -> Config:
+def _load(path: Path, config_file: Path | None, isolated: bool) -> Config:
     if isolated:
         return Config()
     found = config_file or find_config(path.resolve())
@@ -117,21 +116,21 @@ def _check_path(path: Path) -> None:
 def audit_command(
     path: Path = typer.Argument(Path("."), help="The service's directory (or one .py file)."),
     output_format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
-    fail_under: Optional[float] = typer.Option(None, "--fail-under", min=0, max=10, help="Exit 1 when the total score is below this (0-10)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 on a finding at or above this severity (default: high)."),
-    select: Optional[str] = typer.Option(None, "--select", help="Comma-separated codes, slugs or prefixes to run (default: ALL)."),
-    ignore: Optional[str] = typer.Option(None, "--ignore", help="Comma-separated codes, slugs or prefixes to skip."),
-    config_file: Optional[Path] = typer.Option(None, "--config", help="Read [tool.auditor] from this file."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    fail_under: float | None = typer.Option(None, "--fail-under", min=0, max=10, help="Exit 1 when the total score is below this (0-10)."),
+    fail_on: str | None = typer.Option(None, "--fail-on", help="Exit 1 on a finding at or above this severity (default: high)."),
+    select: str | None = typer.Option(None, "--select", help="Comma-separated codes, slugs or prefixes to run (default: ALL)."),
+    ignore: str | None = typer.Option(None, "--ignore", help="Comma-separated codes, slugs or prefixes to skip."),
+    config_file: Path | None = typer.Option(None, "--config", help="Read [tool.auditor] from this file."),
     isolated: bool = typer.Option(False, "--isolated", help="Ignore configuration files."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Report, but exit 0 even when the gate fails."),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Report even when no application is found (verdict: incomplete)."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Treat the findings recorded in this file as accepted."),
-    write_baseline_to: Optional[Path] = typer.Option(None, "--write-baseline", help="Record today's findings as the accepted baseline and exit 0."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Treat the findings recorded in this file as accepted."),
+    write_baseline_to: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings as the accepted baseline and exit 0."),
     show_passes: bool = typer.Option(False, "--passes", help="Text format: also list what is good."),
     lang: Lang = typer.Option(Lang.en, "--lang", help="Language of Markdown and HTML reports."),
     timestamp: bool = typer.Option(False, "--timestamp", help="Put the date and time in Markdown and HTML reports."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for parsing (default: CPU count)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for parsing (default: CPU count)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
 ) -> None:
     """Audit a service and report findings, scores and a verdict."""
@@ -185,7 +184,7 @@ def _require_app(result: AuditResult, path: Path, allow_empty: bool) -> None:
 
 
 def _emit(
-    result: AuditResult, output_format: Format, output: Optional[Path], show_passes: bool, registry: Registry, lang: str, stamp: Optional[str]
+    result: AuditResult, output_format: Format, output: Path | None, show_passes: bool, registry: Registry, lang: str, stamp: str | None
 ) -> None:
     from .render.json_report import render_json
     from .render.report import render_report
@@ -275,7 +274,7 @@ def explain_command(rule: str = typer.Argument(..., help="A rule code or slug.")
 @app.command("routes")
 def routes_command(
     path: Path = typer.Argument(Path("."), help="The service's directory."),
-    config_file: Optional[Path] = typer.Option(None, "--config"),
+    config_file: Path | None = typer.Option(None, "--config"),
     isolated: bool = typer.Option(False, "--isolated"),
     output_format: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="List nothing, with exit 0, when no application is found."),

@@ -7,6 +7,7 @@ latest release, and says which it assumed.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from pathlib import Path
@@ -68,9 +69,7 @@ def lowest_version(spec: str | None) -> Version | None:
         part = part.strip()
         for op in ("===", "==", ">=", "~=", ">"):
             if part.startswith(op):
-                try:
+                with contextlib.suppress(InvalidVersion):
                     lows.append(Version(part[len(op):].strip().rstrip(".*")))
-                except InvalidVersion:
-                    pass
                 break
     return min(lows) if lows else None

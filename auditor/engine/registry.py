@@ -75,10 +75,9 @@ def _matches(rule: type[Rule], patterns: list[str], plugin: bool) -> bool:
         if p.upper() == rule.code or p.lower() == rule.name or p.upper() in rule.old_codes:
             return True
         prefix = p.upper()
-        if prefix.isalnum() and rule.code.startswith(prefix):
-            # a plugin's rules need at least their whole letter prefix: "SEC" never selects "SECX001"
-            if not plugin or len(prefix) >= len(rule.code.rstrip("0123456789")):
-                return True
+        # a plugin's rules need at least their whole letter prefix: "SEC" never selects "SECX001"
+        if prefix.isalnum() and rule.code.startswith(prefix) and (not plugin or len(prefix) >= len(rule.code.rstrip("0123456789"))):
+            return True
     return False
 
 
@@ -109,7 +108,7 @@ def load_registry(plugins: bool = True) -> Registry:
                     registry.add(rule)
             except RegistryError as exc:
                 registry.warnings.append(f"plugin {dist}: {exc}")
-            except Exception as exc:  # noqa: BLE001 - a broken plugin must not stop the audit
+            except Exception as exc:
                 registry.warnings.append(f"plugin {dist} failed to load: {type(exc).__name__}: {exc}")
     return registry
 

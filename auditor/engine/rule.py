@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import ClassVar, Iterator, Union
+from typing import ClassVar
 
 from ..model.types import App, AppModel, Evidence, Location
 
@@ -22,7 +23,7 @@ class Severity(str, Enum):
         return _SEVERITY_RANK[self]
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls(text.lower())
         except ValueError:
@@ -89,7 +90,7 @@ class Pass:
     location: Location | None = None
 
 
-Result = Union[Finding, Pass]
+Result = Finding | Pass
 
 REQUIRED_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References")
 _EFFORT = re.compile(r"^(\d+(?:\.\d+)?)(m|h|d)$")

@@ -88,7 +88,7 @@ def audit(root: Path, config: Config, registry: Registry, jobs: int | None = Non
         try:
             for result in rule_cls().check(model):
                 (findings if isinstance(result, Finding) else passes).append(result)  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
+        except Exception as exc:
             internal.append(f"rule {rule_cls.code} crashed: {type(exc).__name__}: {exc}")
             errors.append(AuditError("rule", None, internal[-1]))
     suppressor = Suppressor(model.modules, registry, config.per_file_ignores, config.require_reason)

@@ -236,7 +236,7 @@ class AuthAnalyzer:
             optional = site.call.kwarg("optional")
             if site.guards or (isinstance(optional, Const) and optional.value is True):
                 continue
-            if target in VERIFYING_CALLS or _VERIFYING_METHOD.search(target) and not target.startswith(("json.", "pickle.", "yaml.")):
+            if target in VERIFYING_CALLS or (_VERIFYING_METHOD.search(target) and not target.startswith(("json.", "pickle.", "yaml."))):
                 return Evidence(f"{fn.name} verifies credentials with {target}", Location(located.module.path, site.call.span))
         reject = self.rejection(scope, fn)
         if reject is None:
@@ -357,7 +357,7 @@ class AuthAnalyzer:
         if sites and all(self._guard_false(scope, guards, path, endpoint) for _, _, guards in sites):
             return True  # `if request.url.path != "/health" and ...: return 401` never rejects /health
         for ret in fn.return_sites:
-            if limit is not None and ret.span.line > limit or self._returned_status(ret.value) in (401, 403):
+            if (limit is not None and ret.span.line > limit) or self._returned_status(ret.value) in (401, 403):
                 continue
             for guard in ret.guards:
                 verdict = self._path_test(scope, guard.test, path, endpoint)

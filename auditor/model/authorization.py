@@ -111,7 +111,7 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
         inner = auth.index.function(target)
         if inner is not None:
             inner_reject = auth.rejection(Scope(auth.index.functions[target].module, inner), inner)
-            if inner_reject is not None and inner_reject[0] in ("HTTP 403", "HTTP 401") or (inner_reject and "Forbidden" in inner_reject[0]):
+            if (inner_reject is not None and inner_reject[0] in ("HTTP 403", "HTTP 401")) or (inner_reject and "Forbidden" in inner_reject[0]):
                 return Evidence(f"{short}() checks the tenant id and rejects with {inner_reject[0]}", Location(module.path, site.call.span))
     return None
 

@@ -16,7 +16,7 @@ HOSTILE_ORIGINS = ("https://attacker.invalid", "http://evil.example")
 
 def _lists_any(origins: Value) -> bool:
     value = origins.value
-    return origins.known and (value == "*" or isinstance(value, (list, tuple)) and "*" in value)
+    return origins.known and (value == "*" or (isinstance(value, (list, tuple)) and "*" in value))
 
 
 def admits_hostile(pattern_text: str, full_match: bool, ignore_case: bool = False) -> bool:
@@ -52,9 +52,8 @@ def cors_policy(
             reason = f"{origins_label} pattern {loose!r} matches any origin"
         elif unanchored is not None:  # re.match anchors only the start
             reason = f"{origins_label} pattern {unanchored!r} has no `$`: it also admits a suffixed host such as https://app.example.com.attacker.invalid"
-    if reason is None and origin_regex.known and isinstance(origin_regex.value, str):
-        if admits_hostile(origin_regex.value, full_match=True):
-            reason = f"{regex_label}={origin_regex.value!r} matches any origin"
+    if reason is None and origin_regex.known and isinstance(origin_regex.value, str) and admits_hostile(origin_regex.value, full_match=True):
+        reason = f"{regex_label}={origin_regex.value!r} matches any origin"
     return CorsPolicy(
         app=app,
         location=location,

@@ -219,7 +219,7 @@ class Evaluator:
         return Value(False, text=name)
 
     def _evaluate_call(self, scope: Scope, call: CallExpr, depth: int) -> Value:
-        if isinstance(call.func, Attr) and call.func.attr in ("get", "getenv") or dotted(call.func) in ("getenv",):
+        if (isinstance(call.func, Attr) and call.func.attr in ("get", "getenv")) or dotted(call.func) in ("getenv",):
             target = self.callee(scope, call) or ""
             if target in ("os.getenv", "os.environ.get"):
                 var = call.arg(0, "key")

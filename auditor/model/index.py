@@ -11,7 +11,6 @@ and `fastapi.middleware.cors.CORSMiddleware` are one name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from ..parsing.facts import Assignment, ClassFacts, FunctionFacts, ModuleFacts
 
@@ -26,7 +25,7 @@ CANONICAL = {
     "redis.asyncio.StrictRedis": "redis.asyncio.Redis",
 }
 
-Definition = Union[FunctionFacts, ClassFacts, Assignment, ModuleFacts]
+Definition = FunctionFacts | ClassFacts | Assignment | ModuleFacts
 
 
 @dataclass(frozen=True)

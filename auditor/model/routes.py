@@ -65,13 +65,13 @@ def chains(facts: Collected, owner: str, seen: frozenset[str] = frozenset()) -> 
         for mount in mounts:  # a mounted sub-app: its routes live under the mount path
             as_step = Include(mount.parent, owner, mount.prefix, facts.app_dependencies.get(owner, []), mount.location)
             for chain in chains(facts, mount.parent, seen | {owner}):
-                out.append(Chain(chain.app, chain.includes + [as_step], chain.routers + [RouterDecl(owner, mount.location)]))
+                out.append(Chain(chain.app, [*chain.includes, as_step], [*chain.routers, RouterDecl(owner, mount.location)]))
         return out
     for inc in facts.includes:
         if inc.child != owner:
             continue
         for chain in chains(facts, inc.parent, seen | {owner}):
-            out.append(Chain(chain.app, chain.includes + [inc], chain.routers + [facts.routers[owner]]))
+            out.append(Chain(chain.app, [*chain.includes, inc], [*chain.routers, facts.routers[owner]]))
     return out
 
 
@@ -93,7 +93,7 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
     module = located.module
     parts: list[str] = []
     deps: list[DependencyUse] = list(facts.app_dependencies.get(chain.app, []))
-    for inc, router in zip(chain.includes, chain.routers):
+    for inc, router in zip(chain.includes, chain.routers, strict=False):
         parts += [inc.prefix] if inc.replaces else [inc.prefix, router.prefix]
         deps += inc.dependencies + router.dependencies
     path = join_paths(*parts, raw.path)

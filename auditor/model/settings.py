@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parsing.facts import ClassFacts, Const, CallExpr
+from ..parsing.facts import CallExpr, ClassFacts, Const
 from .evaluate import Evaluator, Scope, annotation_text, field_default, is_optional_annotation
 from .index import ProjectIndex
 from .types import Location, SettingsField

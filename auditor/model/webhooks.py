@@ -136,7 +136,7 @@ _BUILT_IN_TOLERANCE = frozenset({"stripe.Webhook.construct_event", "stripe.Webho
 _ALLOWLIST_NAME = re.compile(r"(allow(ed)?_?(ips?|list|networks?|cidrs?)|whitelist|trusted_(ips?|networks?|proxies))", re.I)
 
 
-def _functions_on_path(analyzer: "WebhookAnalyzer", route: Route, depth: int = 2):
+def _functions_on_path(analyzer: WebhookAnalyzer, route: Route, depth: int = 2):
     """The handler, its dependencies and what they call, with their scopes."""
     todo = [(route.handler, 0)] + [(d.target, 0) for d in route.dependencies] + [(w, 0) for w in route.wrappers]
     seen: set[str] = set()
@@ -156,7 +156,7 @@ def _functions_on_path(analyzer: "WebhookAnalyzer", route: Route, depth: int = 2
                     todo.append((target, level + 1))
 
 
-def replay_protection(analyzer: "WebhookAnalyzer", route: Route) -> Evidence | None:
+def replay_protection(analyzer: WebhookAnalyzer, route: Route) -> Evidence | None:
     """A timestamp checked against the clock, or a delivery id remembered."""
     declared = {p.name.replace("_", "-") for p in route.params if p.source == "header"}  # x_kommo_timestamp: Header()
     for module, fn, scope in _functions_on_path(analyzer, route):
@@ -177,7 +177,7 @@ def replay_protection(analyzer: "WebhookAnalyzer", route: Route) -> Evidence | N
     return None
 
 
-def source_check(analyzer: "WebhookAnalyzer", route: Route) -> Evidence | None:
+def source_check(analyzer: WebhookAnalyzer, route: Route) -> Evidence | None:
     """The sender's address read and compared with an allowlist somewhere on the path."""
     reads_address = allowlist = None
     for module, fn, _scope in _functions_on_path(analyzer, route):

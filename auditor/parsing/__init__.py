@@ -64,4 +64,4 @@ def parse_file(path: str, module: str, is_package: bool, data: bytes, options: P
     )
 
 
-__all__ = ["ParseOptions", "parse_file", "ModuleFacts", "FileError"]
+__all__ = ["FileError", "ModuleFacts", "ParseOptions", "parse_file"]

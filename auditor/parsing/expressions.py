@@ -61,7 +61,7 @@ class ExpressionConverter:
             cached = self._cache[key] = self._convert(node)
         return cached
 
-    def _convert(self, node: cst.CSTNode) -> Expr:  # noqa: C901 - one branch per node type
+    def _convert(self, node: cst.CSTNode) -> Expr:
         kind = type(node)
         if kind is cst.Name:
             value = node.value
@@ -75,7 +75,7 @@ class ExpressionConverter:
         if kind is cst.SimpleString or kind is cst.ConcatenatedString:
             try:
                 value = node.evaluated_value
-            except Exception:  # noqa: BLE001 - libcst raises plain errors on odd prefixes
+            except Exception:
                 value = None
             return Const(value) if value is not None else Other(self.text(node))
         if kind is cst.Integer or kind is cst.Float:

@@ -124,7 +124,7 @@ class ModuleExtractor:
         line, column = self.block_starts.get(block) or (self.span(block).line, self.span(block).column)
         return Span(start.line, start.column, max(start.line, line), column)
 
-    def walk_statement(self, stmt, body: _Body, guards, in_loop: bool, owner: str | None, in_function: bool) -> None:  # noqa: C901
+    def walk_statement(self, stmt, body: _Body, guards, in_loop: bool, owner: str | None, in_function: bool) -> None:
         kind = type(stmt)
         if kind is cst.SimpleStatementLine:
             span = self.span(stmt)
@@ -146,7 +146,7 @@ class ModuleExtractor:
             self.scan(stmt.test, body, guards, in_loop)
             if isinstance(stmt.test, cst.Name) and stmt.test.value == "True":
                 body.loop_forever = True
-            inner = guards + (Guard(test, False, self.span(stmt)),)
+            inner = (*guards, Guard(test, False, self.span(stmt)))
             self.walk_block(stmt.body.body, body, inner, True, owner, in_function)
             if stmt.orelse:
                 self.walk_block(stmt.orelse.body.body, body, guards, in_loop, owner, in_function)
@@ -196,15 +196,15 @@ class ModuleExtractor:
         header = self._header(stmt, stmt.body)
         self.statements.append(_lines(header))
         self.scan(stmt.test, body, guards, in_loop)
-        self.walk_block(stmt.body.body, body, guards + (Guard(test, False, header),), in_loop, owner, in_function)
+        self.walk_block(stmt.body.body, body, (*guards, Guard(test, False, header)), in_loop, owner, in_function)
         orelse = stmt.orelse
-        negated = guards + (Guard(test, True, header),)
+        negated = (*guards, Guard(test, True, header))
         if isinstance(orelse, cst.If):
             self.walk_if(orelse, body, negated, in_loop, owner, in_function)
         elif isinstance(orelse, cst.Else):
             self.walk_block(orelse.body.body, body, negated, in_loop, owner, in_function)
 
-    def walk_small(self, small, span: Span, body: _Body, guards, in_loop, owner, in_function) -> None:  # noqa: C901
+    def walk_small(self, small, span: Span, body: _Body, guards, in_loop, owner, in_function) -> None:
         kind = type(small)
         if kind is cst.Expr:
             self.scan(small.value, body, guards, in_loop)
@@ -361,8 +361,7 @@ class ModuleExtractor:
         fields: list[Assignment] = []
         methods: list[str] = []
         scratch = _Body()
-        block = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-        for stmt in block:
+        for stmt in node.body.body:
             if isinstance(stmt, cst.FunctionDef):
                 methods.append(self.function(stmt, qualname, class_name=qualname))
             elif isinstance(stmt, cst.ClassDef):

@@ -8,7 +8,7 @@ kept: every fact carries a `Span` so a finding can point at it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 
 class Span(NamedTuple):
@@ -40,7 +40,7 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Attr:
-    value: "Expr"
+    value: Expr
     attr: str
 
 
@@ -52,36 +52,36 @@ class Const:
 @dataclass(frozen=True, slots=True)
 class Seq:
     kind: str  # "list", "tuple" or "set"
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class DictExpr:
-    keys: tuple["Expr | None", ...]  # None for `**spread`
-    values: tuple["Expr", ...]
+    keys: tuple[Expr | None, ...]  # None for `**spread`
+    values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Subscript:
-    value: "Expr"
-    index: tuple["Expr", ...]
+    value: Expr
+    index: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class CallExpr:
-    func: "Expr"
-    args: tuple["Expr", ...]
-    kwargs: tuple[tuple[str, "Expr"], ...]
+    func: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...]
     span: Span
     has_star: bool = False  # *args or **kwargs we cannot see through
 
-    def kwarg(self, name: str) -> "Expr | None":
+    def kwarg(self, name: str) -> Expr | None:
         for key, value in self.kwargs:
             if key == name:
                 return value
         return None
 
-    def arg(self, index: int, name: str | None = None) -> "Expr | None":
+    def arg(self, index: int, name: str | None = None) -> Expr | None:
         """The argument at `index`, or passed by keyword `name`."""
         if index < len(self.args):
             return self.args[index]
@@ -90,26 +90,26 @@ class CallExpr:
 
 @dataclass(frozen=True, slots=True)
 class Await:
-    value: "Expr"
+    value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class BoolOp:
     op: str  # "and" / "or"
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    value: "Expr"
+    value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    left: "Expr"
+    left: Expr
     ops: tuple[str, ...]  # "==", "!=", "is", "is not", "in", "<", ...
-    comparators: tuple["Expr", ...]
+    comparators: tuple[Expr, ...]
     span: Span
 
 
@@ -118,7 +118,7 @@ class Other:
     text: str
 
 
-Expr = Union[Name, Attr, Const, Seq, DictExpr, Subscript, CallExpr, Await, BoolOp, Not, Compare, Other]
+Expr = Name | Attr | Const | Seq | DictExpr | Subscript | CallExpr | Await | BoolOp | Not | Compare | Other
 
 
 def dotted(expr: Expr | None) -> str | None:

@@ -11,8 +11,8 @@ colon, which is where a compound statement's header ends.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState  # stable since libcst 0.3; pinned <2

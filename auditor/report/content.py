@@ -409,4 +409,4 @@ def _scores(result: AuditResult, views: dict[str, FindingView], s: dict[str, str
     return out
 
 
-__all__ = ["Report", "build_report", "Severity"]
+__all__ = ["Report", "Severity", "build_report"]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel
+
 
 class NoApiDocs(Rule):
     """

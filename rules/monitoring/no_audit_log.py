@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel

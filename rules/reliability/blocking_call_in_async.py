@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel, FunctionInfo
@@ -81,7 +81,7 @@ class BlockingCallInAsync(Rule):
         index = model.call_index()
         on_loop = self._on_loop(model)
         for target, call in BLOCKING.items():
-            for site, location, function in index.get(target, ()):
+            for _site, location, function in index.get(target, ()):
                 if function in on_loop:
                     yield self.finding(
                         location, "blocking", anchor=f"blocking:{function}:{call}", call=call, function=on_loop[function]

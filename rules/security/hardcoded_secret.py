@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
-from auditor.model.secrets import is_secret_name
 from auditor.model.paths import is_test_path
+from auditor.model.secrets import is_secret_name
 from auditor.model.types import AppModel, Location
-
-
 
 
 class HardcodedSecret(Rule):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel, FunctionInfo
@@ -155,7 +155,7 @@ class InsecureSignatureCompare(Rule):
             func = dotted(call.func) or ""
             if func not in ("hmac.new", "hmac.HMAC", "hmac.digest") and not func.endswith(".update"):
                 continue
-            message = call.arg(1, "msg") if func != "hmac.digest" else call.arg(1, "msg")
+            message = call.arg(1, "msg")
             if func.endswith(".update"):
                 message = call.arg(0)
             source = self._reserialized(info, message, depth=0)

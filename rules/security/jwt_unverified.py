@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel
@@ -77,7 +77,7 @@ class JwtUnverified(Rule):
             options = call.kwarg("options")
             if isinstance(options, DictExpr) and any(
                 isinstance(k, Const) and k.value == "verify_signature" and isinstance(v, Const) and v.value is False
-                for k, v in zip(options.keys, options.values)
+                for k, v in zip(options.keys, options.values, strict=False)
             ):
                 yield self.finding(location, "no_signature", anchor=anchor, call=short, how='options={"verify_signature": False}')
                 continue

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel
@@ -73,5 +73,5 @@ class TlsVerificationDisabled(Rule):
                 if isinstance(value, Const) and value.value is bad:
                     yield self.finding(location, "off", anchor=f"tls:{location.path}:{target}", call=target, how=f"{key}=False")
                     break
-        for site, location, target in model.calls_to(*UNVERIFIED_CONTEXTS):
+        for _site, location, target in model.calls_to(*UNVERIFIED_CONTEXTS):
             yield self.finding(location, "off", anchor=f"tls:{location.path}:{target}", call=target, how="an unverified SSL context")

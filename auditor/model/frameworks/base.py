@@ -27,7 +27,6 @@ from ..types import (
     RawRead,
     RouteParam,
 )
-
 from .requests import RequestRead
 
 if TYPE_CHECKING:

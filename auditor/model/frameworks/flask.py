@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...parsing.facts import CallExpr, CallSite, ClassFacts, Const, Expr, FunctionFacts, ModuleFacts, Seq, dotted
+from ...parsing.facts import CallExpr, CallSite, ClassFacts, Const, Expr, FunctionFacts, ModuleFacts, Seq
 from ..evaluate import Scope, status_code
 from ..types import App, DependencyUse, ExceptionHandler, Location, RawRead, RouteParam
 from .base import AuthVocabulary, Collected, Decorator, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
@@ -121,7 +121,7 @@ class FlaskAdapter(FrameworkAdapter):
             bound = self.ev.resolve_expr(scope, call.arg(0, "app"))
             apis = self.apis if kind in REST_APIS else self.smorest
             apis[ident] = bound
-            if kind == "flask_restful.Api" or kind in REST_APIS and _off(call.kwarg("add_specs")):
+            if kind == "flask_restful.Api" or (kind in REST_APIS and _off(call.kwarg("add_specs"))):
                 self.no_specs.add(ident)
             if bound in self.out.apps or bound in self.out.routers:
                 self.out.includes.append(Include(bound, ident, "", [], location))

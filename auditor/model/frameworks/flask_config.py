@@ -83,7 +83,7 @@ class FlaskSettings:
                     settings[key] = Setting(self.ev.evaluate(scope, value), at)
                 mapping = call.arg(0)
                 if isinstance(mapping, DictExpr):
-                    for k, v in zip(mapping.keys, mapping.values):
+                    for k, v in zip(mapping.keys, mapping.values, strict=False):
                         if isinstance(k, Const) and isinstance(k.value, str):
                             settings[k.value] = Setting(self.ev.evaluate(scope, v), at)
             elif method == "from_object" and call.args:
@@ -168,7 +168,7 @@ class FlaskSettings:
             if not isinstance(expr, DictExpr):
                 return {}
         out: dict[str, str] = {}
-        for k, v in zip(expr.keys, expr.values):
+        for k, v in zip(expr.keys, expr.values, strict=False):
             cls = self.ev.resolve_expr(scope, v)
             if isinstance(k, Const) and isinstance(k.value, str) and cls in self.index.classes:
                 out[k.value] = cls  # type: ignore[assignment]
@@ -267,7 +267,7 @@ class FlaskSettings:
                 continue
             located = self.out.routers[api].location
             return replace(app, api_docs=Evidence("Swagger document served by the REST API extension (/swagger.json)", located))
-        for api, bound in self.adapter.smorest.items():
+        for bound in self.adapter.smorest.values():
             prefix = config.get("OPENAPI_URL_PREFIX")  # flask-smorest serves nothing without it
             if bound is not None and self._serves(ident, bound) and prefix is not None and not (prefix.value.known and prefix.value.value is None):
                 return replace(app, api_docs=Evidence("OpenAPI served by flask-smorest (OPENAPI_URL_PREFIX set)", prefix.location))
@@ -328,7 +328,7 @@ class FlaskSettings:
         resources = call.kwarg("resources")
         if call.kwarg("origins") is None and isinstance(resources, DictExpr):  # {r"/api/*": {"origins": [...]}}
             per_path = [self._option(scope, v, "origins", None, origins) for v in resources.values if isinstance(v, DictExpr)]
-            loosest = next((o for o in per_path if o.known and (o.value == "*" or isinstance(o.value, list) and "*" in o.value)), None)
+            loosest = next((o for o in per_path if o.known and (o.value == "*" or (isinstance(o.value, list) and "*" in o.value))), None)
             origins = loosest or (per_path[0] if per_path else origins)
         credentials = self._option(scope, call, "supports_credentials", config.get("CORS_SUPPORTS_CREDENTIALS"), Value(True, False, text="False (Flask-CORS's default)"))
         self.out.cors.append(
@@ -339,7 +339,7 @@ class FlaskSettings:
         if isinstance(source, CallExpr):
             expr = source.kwarg(key)
         else:
-            expr = next((v for k, v in zip(source.keys, source.values) if isinstance(k, Const) and k.value == key), None)
+            expr = next((v for k, v in zip(source.keys, source.values, strict=False) if isinstance(k, Const) and k.value == key), None)
         if expr is not None:
             return self.ev.evaluate(scope, expr)
         return configured.value if configured is not None else default

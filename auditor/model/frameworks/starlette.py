@@ -129,7 +129,7 @@ class StarletteAdapter(FrameworkAdapter):
     def _exception_handler_map(self, scope: Scope, app: str, expr: Expr | None, location: Location) -> None:
         keys = getattr(expr, "keys", ())
         values = getattr(expr, "values", ())
-        for key, value in zip(keys, values):
+        for key, value in zip(keys, values, strict=False):
             if key is None:
                 continue
             exc = self.ev.resolve_expr(scope, key) or str(status_code(key) or "?")
@@ -235,7 +235,7 @@ class StarletteAdapter(FrameworkAdapter):
                 self.hook(owner, kind, self.ev.resolve_expr(scope, call.args[1]), location)  # type: ignore[arg-type]
         elif method in ("add_route", "add_websocket_route"):
             path = call.arg(0, "path")
-            handler = self.ev.resolve_expr(scope, call.arg(1, "route" if method == "add_route" else "route"))
+            handler = self.ev.resolve_expr(scope, call.arg(1, "route"))
             if isinstance(path, Const) and isinstance(path.value, str) and handler:
                 if method == "add_websocket_route":
                     self.add_route(owner, ("WEBSOCKET",), path.value, handler, location)
