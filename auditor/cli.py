@@ -176,16 +176,19 @@ def _require_app(result: AuditResult, path: Path, allow_empty: bool) -> None:
     if result.model.served_apps or allow_empty:
         return
     unmodelled = ", ".join(f"{u.framework} ({u.location})" for u in result.model.unmodelled)
-    seen = f"it uses {unmodelled}, which auditor does not model yet" if unmodelled else (
-        f"{', '.join(result.model.frameworks)} is imported but no app is constructed" if result.model.frameworks
-        else "no FastAPI, Starlette or Flask app is constructed in its Python files"
+    seen = (
+        f"it uses {unmodelled}, which auditor does not model yet"
+        if unmodelled
+        else (
+            f"{', '.join(result.model.frameworks)} is imported but no app is constructed"
+            if result.model.frameworks
+            else "no FastAPI, Starlette or Flask app is constructed in its Python files"
+        )
     )
     raise UsageError(f"no application found in {path}: {seen}; nothing was judged (pass --allow-empty to report anyway)")
 
 
-def _emit(
-    result: AuditResult, output_format: Format, output: Path | None, show_passes: bool, registry: Registry, lang: str, stamp: str | None
-) -> None:
+def _emit(result: AuditResult, output_format: Format, output: Path | None, show_passes: bool, registry: Registry, lang: str, stamp: str | None) -> None:
     from .render.json_report import render_json
     from .render.report import render_report
     from .render.sarif import render_sarif
@@ -244,8 +247,15 @@ def rules_command(
         rules = registry.all()
         if output_format is Format.json:
             data = [
-                {"code": r.code, "slug": r.name, "category": r.category.value, "severity": r.severity.value,
-                 "effort": r.effort, "title": r.title, "plugin": r.plugin}
+                {
+                    "code": r.code,
+                    "slug": r.name,
+                    "category": r.category.value,
+                    "severity": r.severity.value,
+                    "effort": r.effort,
+                    "title": r.title,
+                    "plugin": r.plugin,
+                }
                 for r in rules
             ]
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
@@ -295,11 +305,16 @@ def routes_command(
         if output_format is Format.json:
             data = [
                 {
-                    "methods": list(r.methods), "path": r.path, "handler": r.handler,
-                    "file": r.handler_location.path, "line": r.handler_location.line,
-                    "authenticated": r.auth.authenticated, "auth_level": r.auth.level,
+                    "methods": list(r.methods),
+                    "path": r.path,
+                    "handler": r.handler,
+                    "file": r.handler_location.path,
+                    "line": r.handler_location.line,
+                    "authenticated": r.auth.authenticated,
+                    "auth_level": r.auth.level,
                     "auth_evidence": str(r.auth.evidence) if r.auth.evidence else None,
-                    "public": r.public_reason, "webhook": r.is_webhook,
+                    "public": r.public_reason,
+                    "webhook": r.is_webhook,
                 }
                 for r in result.model.routes
             ]

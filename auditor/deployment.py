@@ -14,8 +14,21 @@ from pathlib import Path
 
 _SERVERS = ("gunicorn", "uvicorn", "hypercorn", "uwsgi", "waitress-serve", "daphne", "granian", "mod_wsgi", "bjoern")
 _SERVER_COMMAND = re.compile(r"\b(" + "|".join(re.escape(s) for s in _SERVERS) + r")\b[^\n]*")
-_FILES = ("Procfile", "Dockerfile", "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml",
-          "gunicorn.conf.py", "gunicorn_config.py", "uwsgi.ini", "app.yaml", "fly.toml", "render.yaml", "Makefile")
+_FILES = (
+    "Procfile",
+    "Dockerfile",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+    "gunicorn.conf.py",
+    "gunicorn_config.py",
+    "uwsgi.ini",
+    "app.yaml",
+    "fly.toml",
+    "render.yaml",
+    "Makefile",
+)
 _MAX_BYTES = 256 * 1024
 
 

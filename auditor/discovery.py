@@ -13,11 +13,32 @@ from .parsing.facts import FileError
 # Folders that never hold the service's own code.
 SKIPPED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".bzr", "_darcs",
-        ".venv", "venv", ".env", "env", ".virtualenv", "virtualenv",
-        "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-        ".hypothesis", ".tox", ".nox", ".eggs", "build", "dist", "site-packages",
-        ".idea", ".vscode", "htmlcov",
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "_darcs",
+        ".venv",
+        "venv",
+        ".env",
+        "env",
+        ".virtualenv",
+        "virtualenv",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".tox",
+        ".nox",
+        ".eggs",
+        "build",
+        "dist",
+        "site-packages",
+        ".idea",
+        ".vscode",
+        "htmlcov",
     }
 )
 

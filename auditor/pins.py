@@ -41,7 +41,9 @@ def read_pins(root: Path) -> dict[str, str]:
             version = spec.get("version") if isinstance(spec, dict) else spec
             if isinstance(version, str) and name.lower() != "python":
                 match = _POETRY_CARET.match(version.strip())
-                pins.setdefault(canonicalize_name(name), f"=={match.group(1)}" if match and version.startswith("=") else f">={match.group(1)}" if match else version)
+                pins.setdefault(
+                    canonicalize_name(name), f"=={match.group(1)}" if match and version.startswith("=") else f">={match.group(1)}" if match else version
+                )
     for rel in _REQUIREMENTS:
         path = root / rel
         if path.is_file():
@@ -70,6 +72,6 @@ def lowest_version(spec: str | None) -> Version | None:
         for op in ("===", "==", ">=", "~=", ">"):
             if part.startswith(op):
                 with contextlib.suppress(InvalidVersion):
-                    lows.append(Version(part[len(op):].strip().rstrip(".*")))
+                    lows.append(Version(part[len(op) :].strip().rstrip(".*")))
                 break
     return min(lows) if lows else None

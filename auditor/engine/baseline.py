@@ -41,10 +41,6 @@ def apply_baseline(findings: list[Finding], accepted: set[str]) -> list[Finding]
 
 
 def write_baseline(path: Path, findings: list[Finding]) -> int:
-    entries = [
-        {"fingerprint": f.fingerprint, "code": f.code, "path": f.path, "line": f.line, "message": f.message}
-        for f in findings
-        if not f.suppressed
-    ]
+    entries = [{"fingerprint": f.fingerprint, "code": f.code, "path": f.path, "line": f.line, "message": f.message} for f in findings if not f.suppressed]
     path.write_text(json.dumps({"tool": {"name": "auditor", "version": __version__}, "findings": entries}, indent=2) + "\n", encoding="utf-8")
     return len(entries)

@@ -37,7 +37,10 @@ VERIFYING_CALLS = frozenset(
     }
 )
 _VERIFYING_METHOD = re.compile(r"(^|\.)(verify\w*|decode_token|validate_token|get_user|check_password|checkpw|loads)$")
-_REJECTING_EXCEPTION = re.compile(r"(Unauthori[sz]ed|Unauthenticated|NotAuthenticated|Forbidden|PermissionDenied|AuthenticationError|AuthError|InvalidToken|InvalidCredential|CredentialsException)", re.I)
+_REJECTING_EXCEPTION = re.compile(
+    r"(Unauthori[sz]ed|Unauthenticated|NotAuthenticated|Forbidden|PermissionDenied|AuthenticationError|AuthError|InvalidToken|InvalidCredential|CredentialsException)",
+    re.I,
+)
 _AUTH_NAME = re.compile(
     r"(current_(active_|super)?user|authenticat|require_(user|auth|login)|verify_(token|jwt|api_key)|"
     r"auth_required|login_required|jwt_required|get_user_from_token|valid(ate)?_token|api_key_auth)",

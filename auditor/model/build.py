@@ -93,7 +93,9 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model.request_path_functions = reach.request_paths(model)
     model.outbound = outbound_calls(evaluator, modules)
     model.cached_getters = frozenset(
-        q for q, located in index.functions.items() if is_cached_getter(evaluator, located.module, located.definition)  # type: ignore[arg-type]
+        q
+        for q, located in index.functions.items()
+        if is_cached_getter(evaluator, located.module, located.definition)  # type: ignore[arg-type]
     )
     model.privileged_clients = reach.privileged_clients(model)
     return model

@@ -97,8 +97,16 @@ def _status_codes(info) -> set[int]:
 
 
 METRICS_LIBRARIES = (
-    "prometheus_client", "prometheus_fastapi_instrumentator", "starlette_exporter", "starlette_prometheus",
-    "aioprometheus", "opentelemetry.metrics", "opentelemetry.sdk.metrics", "datadog", "statsd", "aiodogstatsd",
+    "prometheus_client",
+    "prometheus_fastapi_instrumentator",
+    "starlette_exporter",
+    "starlette_prometheus",
+    "aioprometheus",
+    "opentelemetry.metrics",
+    "opentelemetry.sdk.metrics",
+    "datadog",
+    "statsd",
+    "aiodogstatsd",
 )
 ERROR_TRACKERS = {
     "sentry_sdk.init": "Sentry",

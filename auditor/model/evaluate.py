@@ -296,4 +296,3 @@ def annotation_text(expr: Expr | None) -> str | None:
 def is_optional_annotation(expr: Expr | None) -> bool:
     text = annotation_text(expr) or ""
     return "None" in text or text.startswith(("Optional[", "typing.Optional["))
-

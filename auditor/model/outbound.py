@@ -16,15 +16,23 @@ from .types import Location
 
 HTTP_CLIENTS = frozenset({"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "requests.Session", "requests.sessions.Session"})
 HTTP_FUNCTIONS = frozenset(
-    f"{lib}.{verb}"
-    for lib in ("httpx", "requests")
-    for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+    f"{lib}.{verb}" for lib in ("httpx", "requests") for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
 )
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send"})
 REDIS_CONSTRUCTORS = frozenset(k for k, v in RESOURCE_KINDS.items() if v == "redis")
 DATABASE_CONSTRUCTORS = frozenset(k for k, v in RESOURCE_KINDS.items() if v in ("database", "queue"))
-RETRY_DECORATORS = ("tenacity.retry", "backoff.on_exception", "backoff.on_predicate", "stamina.retry", "retry", "retrying.retry",
-                    "pybreaker.CircuitBreaker", "aiobreaker.CircuitBreaker", "circuitbreaker.circuit", "purgatory")
+RETRY_DECORATORS = (
+    "tenacity.retry",
+    "backoff.on_exception",
+    "backoff.on_predicate",
+    "stamina.retry",
+    "retry",
+    "retrying.retry",
+    "pybreaker.CircuitBreaker",
+    "aiobreaker.CircuitBreaker",
+    "circuitbreaker.circuit",
+    "purgatory",
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,4 @@ def _client_of(evaluator: Evaluator, scope: Scope, receiver: str) -> tuple[str, 
 
 def is_cached_getter(evaluator: Evaluator, module: ModuleFacts, fn: FunctionFacts) -> bool:
     scope = evaluator.enclosing(fn, module)
-    return any(
-        evaluator.resolve_expr(scope, d.func if isinstance(d, CallExpr) else d) in CACHE_DECORATORS for d in fn.decorators
-    )
+    return any(evaluator.resolve_expr(scope, d.func if isinstance(d, CallExpr) else d) in CACHE_DECORATORS for d in fn.decorators)

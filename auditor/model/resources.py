@@ -45,9 +45,7 @@ RESOURCE_KINDS = {
     "concurrent.futures.ProcessPoolExecutor": "executor",
     "asyncio.create_task": "task",
 }
-RELEASE_METHODS = frozenset(
-    {"close", "aclose", "dispose", "shutdown", "disconnect", "cancel", "wait_closed", "stop", "terminate", "join", "release"}
-)
+RELEASE_METHODS = frozenset({"close", "aclose", "dispose", "shutdown", "disconnect", "cancel", "wait_closed", "stop", "terminate", "join", "release"})
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache", "lru_cache", "cache"})
 
 

@@ -22,16 +22,44 @@ from .types import AuthVerdict, DependencyUse, Evidence, Hook, Location, Route
 
 _PUBLIC_SEGMENTS = frozenset(
     {
-        "health", "healthz", "healthcheck", "health-check", "livez", "readyz", "ready", "readiness", "live",
-        "liveness", "ping", "metrics", "docs", "redoc", "openapi.json", "favicon.ico", "robots.txt",
-        "token", "access-token", "refresh", "refresh-token",
+        "health",
+        "healthz",
+        "healthcheck",
+        "health-check",
+        "livez",
+        "readyz",
+        "ready",
+        "readiness",
+        "live",
+        "liveness",
+        "ping",
+        "metrics",
+        "docs",
+        "redoc",
+        "openapi.json",
+        "favicon.ico",
+        "robots.txt",
+        "token",
+        "access-token",
+        "refresh",
+        "refresh-token",
     }
 )
 # A segment anywhere in the path that makes it part of signing in.
 _AUTH_FLOW_SEGMENTS = frozenset(
     {
-        "login", "signin", "sign-in", "signup", "sign-up", "register", "password-reset", "password-recovery",
-        "forgot-password", "reset-password", "recover-password", "verify-email",
+        "login",
+        "signin",
+        "sign-in",
+        "signup",
+        "sign-up",
+        "register",
+        "password-reset",
+        "password-recovery",
+        "forgot-password",
+        "reset-password",
+        "recover-password",
+        "verify-email",
     }
 )
 _CREDENTIAL_CHECK = re.compile(r"(is_authenticated|is_anonymous|authorization|token|api_?key|credential)", re.I)
@@ -175,7 +203,9 @@ def auth_verdict(
             return AuthVerdict(True, Evidence(f"{handler.name} rejects unauthenticated callers with {described}", Location(module.path, span)), "handler")
     rejection = auth.rejection(scope, handler)
     if rejection is not None and any(p for p in handler.params if "token" in p.name.lower() or "key" in p.name.lower() or "authorization" in p.name.lower()):
-        return AuthVerdict(True, Evidence(f"{handler.name} checks a credential and rejects with {rejection[0]}", Location(module.path, rejection[1])), "handler")
+        return AuthVerdict(
+            True, Evidence(f"{handler.name} checks a credential and rejects with {rejection[0]}", Location(module.path, rejection[1])), "handler"
+        )
     return AuthVerdict(False)
 
 

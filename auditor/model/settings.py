@@ -48,5 +48,3 @@ def _env_prefix(cls: ClassFacts) -> str:
             if isinstance(prefix, Const) and isinstance(prefix.value, str):
                 return prefix.value
     return ""
-
-

@@ -309,6 +309,7 @@ class AppModel:
             if any(name == p or name.startswith(p + ".") for p in prefixes):
                 return location
         return None
+
     settings: list[SettingsField] = field(default_factory=list)
     privileged_clients: list[PrivilegedClient] = field(default_factory=list)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)

@@ -128,7 +128,6 @@ def with_webhook_verification(route: Route, analyzer: WebhookAnalyzer) -> Route:
     return replace(route, webhook=verification)
 
 
-
 _TIMESTAMP_HEADER = re.compile(r"(timestamp|-time$|^date$|signature-time|x-[\w-]*-ts$)", re.I)
 _DELIVERY_HEADER = re.compile(r"(delivery|event-id|webhook-id|message-id|idempotency|request-id|x-[\w-]*-id$)", re.I)
 _CLOCK_CALLS = frozenset({"time.time", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.now", "datetime.utcnow", "time.monotonic"})

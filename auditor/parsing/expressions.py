@@ -84,10 +84,7 @@ class ExpressionConverter:
             except ValueError:
                 return Other(node.value)
         if kind in (cst.List, cst.Tuple, cst.Set):
-            items = tuple(
-                self.convert(el.value) if isinstance(el, cst.Element) else Other(self.text(el))
-                for el in node.elements
-            )
+            items = tuple(self.convert(el.value) if isinstance(el, cst.Element) else Other(self.text(el)) for el in node.elements)
             return Seq({cst.List: "list", cst.Tuple: "tuple", cst.Set: "set"}[kind], items)
         if kind is cst.Dict:
             keys: list[Expr | None] = []

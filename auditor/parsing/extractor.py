@@ -65,9 +65,7 @@ _STRING_LIMIT = 100
 def _child_fields(kind: type) -> tuple[str, ...]:
     fields = _FIELDS.get(kind)
     if fields is None:
-        fields = _FIELDS[kind] = tuple(
-            f.name for f in dataclasses.fields(kind) if f.name not in _SKIPPED_FIELDS
-        )
+        fields = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind) if f.name not in _SKIPPED_FIELDS)
     return fields
 
 
@@ -163,9 +161,7 @@ class ModuleExtractor:
                 if item.asname is not None:
                     target = dotted(self.expr.convert(item.asname.name))
                     if target:
-                        body.assignments.append(
-                            Assignment(target, self.expr.convert(item.item), None, self.span(stmt), in_function)
-                        )
+                        body.assignments.append(Assignment(target, self.expr.convert(item.item), None, self.span(stmt), in_function))
             self.walk_block(stmt.body.body, body, guards, in_loop, owner, in_function)
         elif kind is cst.Try or kind is getattr(cst, "TryStar", None):
             self.walk_block(stmt.body.body, body, guards, in_loop, owner, in_function)
@@ -327,9 +323,7 @@ class ModuleExtractor:
         else:
             self.walk_block(node.body.body, body, (), False, qualname, True)
         # globals are known only after the walk: mark assignments to them
-        assignments = tuple(
-            dataclasses.replace(a, is_global=True) if a.target in body.globals else a for a in body.assignments
-        )
+        assignments = tuple(dataclasses.replace(a, is_global=True) if a.target in body.globals else a for a in body.assignments)
         self.functions[qualname] = FunctionFacts(
             name=node.name.value,
             qualname=qualname,
@@ -380,9 +374,7 @@ class ModuleExtractor:
             name=node.name.value,
             qualname=qualname,
             bases=tuple(self.expr.convert(a.value) for a in node.bases),
-            keywords=tuple(
-                (a.keyword.value, self.expr.convert(a.value)) for a in node.keywords if a.keyword is not None
-            ),
+            keywords=tuple((a.keyword.value, self.expr.convert(a.value)) for a in node.keywords if a.keyword is not None),
             decorators=tuple(self.expr.convert(d.decorator) for d in node.decorators),
             span=self.span(node),
             header=Span(first.line, first.column, header.end_line, header.end_column),

@@ -26,10 +26,7 @@ def decode_source(data: bytes, max_bytes: int) -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         declared = "" if encoding in ("utf-8", "utf-8-sig") else f" declared {encoding}"
-        raise UnreadableSource(
-            f"not valid {encoding}{declared} at byte {exc.start}"
-            + (" (no PEP 263 encoding declaration)" if not declared else "")
-        ) from None
+        raise UnreadableSource(f"not valid {encoding}{declared} at byte {exc.start}" + (" (no PEP 263 encoding declaration)" if not declared else "")) from None
     except LookupError:
         raise UnreadableSource(f"unknown encoding {encoding!r}") from None
     return text.lstrip("\ufeff")

@@ -9,9 +9,7 @@ import tokenize
 from .facts import Suppression
 
 _CANDIDATE = re.compile(r"#\s*auditor\s*:")
-_DIRECTIVE = re.compile(
-    r"#\s*auditor\s*:\s*(?P<kind>ignore|file-ignore)\b\s*(?:\[(?P<codes>[^\]]*)\])?\s*(?:--\s*(?P<reason>.*\S))?\s*$"
-)
+_DIRECTIVE = re.compile(r"#\s*auditor\s*:\s*(?P<kind>ignore|file-ignore)\b\s*(?:\[(?P<codes>[^\]]*)\])?\s*(?:--\s*(?P<reason>.*\S))?\s*$")
 
 
 def find_suppressions(text: str) -> tuple[Suppression, ...]:

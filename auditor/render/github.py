@@ -32,8 +32,14 @@ def render_github(result: AuditResult) -> str:
         span = f.location.span
         props = ",".join(
             f"{k}={_escape_property(str(v))}"
-            for k, v in (("file", f.path), ("line", span.line), ("endLine", span.end_line), ("col", span.column + 1),
-                         ("endColumn", span.end_column + 1), ("title", f"auditor {f.code} ({f.slug})"))
+            for k, v in (
+                ("file", f.path),
+                ("line", span.line),
+                ("endLine", span.end_line),
+                ("col", span.column + 1),
+                ("endColumn", span.end_column + 1),
+                ("title", f"auditor {f.code} ({f.slug})"),
+            )
         )
         lines.append(f"::{command} {props}::{_escape_data(f.message)}")
     hidden = len(active) - sum(shown.values())
@@ -52,5 +58,5 @@ def append_job_summary(markdown: str) -> Path | None:
         return None
     path = Path(target)
     with path.open("a", encoding="utf-8") as handle:
-        handle.write(markdown[: 900_000])
+        handle.write(markdown[:900_000])
     return path

@@ -49,10 +49,7 @@ def report_dict(result: AuditResult) -> dict[str, Any]:
             "categories": {
                 c.value: {
                     "score": round(cs.score, 2),
-                    "deductions": [
-                        {"code": d.finding.code, "fingerprint": d.finding.fingerprint, "points": round(d.points, 2)}
-                        for d in cs.deductions
-                    ],
+                    "deductions": [{"code": d.finding.code, "fingerprint": d.finding.fingerprint, "points": round(d.points, 2)} for d in cs.deductions],
                 }
                 for c, cs in scores.categories.items()
             },

@@ -84,7 +84,16 @@ def render_sarif(result: AuditResult) -> str:
             "level": "error" if e.kind in ("rule", "plugin") else "warning",
             "message": {"text": e.message},
             **(
-                {"locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"}, **({"region": {"startLine": e.line}} if e.line else {})}}]}
+                {
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"},
+                                **({"region": {"startLine": e.line}} if e.line else {}),
+                            }
+                        }
+                    ]
+                }
                 if e.path
                 else {}
             ),

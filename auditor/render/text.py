@@ -23,8 +23,10 @@ def render_text(result: AuditResult, console: Console, show_passes: bool = False
     active = [f for f in result.findings if not f.suppressed]
     suppressed = len(result.findings) - len(active)
     frameworks = f" ({', '.join(result.model.frameworks)})" if result.model.frameworks else ""
-    console.print(f"[bold]auditor[/] {escape(str(result.root))}: {result.model.files} files, {result.model.lines} lines, "
-                  f"{len(result.model.apps)} app(s){frameworks}, {len(result.model.routes)} route(s)")
+    console.print(
+        f"[bold]auditor[/] {escape(str(result.root))}: {result.model.files} files, {result.model.lines} lines, "
+        f"{len(result.model.apps)} app(s){frameworks}, {len(result.model.routes)} route(s)"
+    )
     for spot in result.scores.blind_spots:  # say first what the audit could not see
         console.print(f"[bold yellow]warning:[/] {escape(spot)}", soft_wrap=True)
     for severity in Severity:
@@ -36,8 +38,7 @@ def render_text(result: AuditResult, console: Console, show_passes: bool = False
         for f in group:
             span = f.location.span
             console.print(
-                f"  [bold]{escape(f.path)}:{span.line}:{span.column + 1}[/] [{STYLE[severity]}]{f.code}[/] "
-                f"[dim]{f.slug}[/] {escape(f.message)}",
+                f"  [bold]{escape(f.path)}:{span.line}:{span.column + 1}[/] [{STYLE[severity]}]{f.code}[/] [dim]{f.slug}[/] {escape(f.message)}",
                 soft_wrap=True,
             )
             first = f.snippet.splitlines()[0].strip() if f.snippet else ""

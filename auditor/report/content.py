@@ -32,11 +32,28 @@ READINESS_TOPICS = (
     ("readiness.pooling", ("REL006",)),
 )
 CHECKLIST = (
-    ("checklist.security", (("check.cors", ("SEC003",)), ("check.auth", ("SEC001",)), ("check.authz", ("SEC002",)),
-                            ("check.rate_limit", ("SEC005",)), ("check.headers", ("SEC015",)), ("check.webhooks", ("SEC006",)))),
+    (
+        "checklist.security",
+        (
+            ("check.cors", ("SEC003",)),
+            ("check.auth", ("SEC001",)),
+            ("check.authz", ("SEC002",)),
+            ("check.rate_limit", ("SEC005",)),
+            ("check.headers", ("SEC015",)),
+            ("check.webhooks", ("SEC006",)),
+        ),
+    ),
     ("checklist.database", (("check.rls", ("SEC004",)), ("check.backups", ()), ("check.pooling", ("REL006",)), ("check.indexes", ()))),
-    ("checklist.operations", (("check.health", ("REL002",)), ("check.shutdown", ("REL001",)), ("check.monitoring", ("OBS001", "OBS002")),
-                              ("check.logging", ("OBS005",)), ("check.alerts", ()))),
+    (
+        "checklist.operations",
+        (
+            ("check.health", ("REL002",)),
+            ("check.shutdown", ("REL001",)),
+            ("check.monitoring", ("OBS001", "OBS002")),
+            ("check.logging", ("OBS005",)),
+            ("check.alerts", ()),
+        ),
+    ),
     ("checklist.testing", (("check.e2e", ()), ("check.load", ()), ("check.scan", ()), ("check.deps", ()))),
 )
 
@@ -93,8 +110,7 @@ def group_findings(views: list[FindingView]) -> list[FindingGroup]:
     out = []
     for code, items in groups.items():
         worst = items[0]  # findings arrive sorted by severity
-        out.append(FindingGroup(code, worst.title, worst.severity, worst.severity_label, worst.why, worst.fix, worst.example,
-                                f"rule-{code.lower()}", items))
+        out.append(FindingGroup(code, worst.title, worst.severity, worst.severity_label, worst.why, worst.fix, worst.example, f"rule-{code.lower()}", items))
     return out
 
 
@@ -250,12 +266,17 @@ def _structure(model: AppModel, s: dict[str, str]) -> dict[str, Any]:
             auth, state = s["auth.public"].format(reason=r.public_reason), "public"
         else:
             auth, state = s["auth.none"], "none"
-        routes.append({"method": "/".join(r.methods), "path": r.path, "handler": r.handler.rsplit(".", 1)[-1],
-                       "place": str(r.handler_location), "auth": auth, "state": state})
-    middleware = [
-        {"name": m.cls.rsplit(".", 1)[-1], "place": str(m.location), "kind": m.kind, "auth": bool(m.authenticates)}
-        for m in model.middleware
-    ]
+        routes.append(
+            {
+                "method": "/".join(r.methods),
+                "path": r.path,
+                "handler": r.handler.rsplit(".", 1)[-1],
+                "place": str(r.handler_location),
+                "auth": auth,
+                "state": state,
+            }
+        )
+    middleware = [{"name": m.cls.rsplit(".", 1)[-1], "place": str(m.location), "kind": m.kind, "auth": bool(m.authenticates)} for m in model.middleware]
     hooks = [{"kind": h.kind, "function": (h.function or "?").rsplit(".", 1)[-1], "place": str(h.location)} for h in model.hooks]
     handlers = [
         {"exception": h.exception.rsplit(".", 1)[-1], "function": (h.function or "?").rsplit(".", 1)[-1], "place": str(h.location)}
@@ -276,16 +297,20 @@ def _integrations(result: AuditResult, views: dict[str, FindingView], s: dict[st
     model = result.model
     groups: dict[str, list[dict[str, str]]] = {}
     for i in model.integrations:
-        groups.setdefault(i.kind, []).append(
-            {"name": i.name, "used": s["integrations.used"].format(count=i.modules, location=str(i.location))}
-        )
+        groups.setdefault(i.kind, []).append({"name": i.name, "used": s["integrations.used"].format(count=i.modules, location=str(i.location))})
     webhooks = []
     for r in model.routes:
         if r.webhook is None:
             continue
         evidence = r.webhook.evidence.text if r.webhook.evidence else ""
-        webhooks.append({"route": f"{'/'.join(r.methods)} {r.path}", "place": str(r.location), "evidence": evidence,
-                         "findings": [v for v in views.values() if v.code in ("SEC006", "SEC007", "SEC008", "SEC009") and r.path in v.message]})
+        webhooks.append(
+            {
+                "route": f"{'/'.join(r.methods)} {r.path}",
+                "place": str(r.location),
+                "evidence": evidence,
+                "findings": [v for v in views.values() if v.code in ("SEC006", "SEC007", "SEC008", "SEC009") and r.path in v.message],
+            }
+        )
     resources = []
     for res in model.resources:
         if res.managed:
@@ -294,8 +319,15 @@ def _integrations(result: AuditResult, views: dict[str, FindingView], s: dict[st
             state = s["resources.released"].format(location=str(res.released_by))
         else:
             state = s["resources.leaked"]
-        resources.append({"kind": res.kind, "name": res.name.rsplit(".", 1)[-1] if not res.name.startswith("app.state") else res.name,
-                          "place": str(res.location), "state": state, "ok": res.managed or res.released_by is not None})
+        resources.append(
+            {
+                "kind": res.kind,
+                "name": res.name.rsplit(".", 1)[-1] if not res.name.startswith("app.state") else res.name,
+                "place": str(res.location),
+                "state": state,
+                "ok": res.managed or res.released_by is not None,
+            }
+        )
     database = [v for v in views.values() if v.code == "SEC004"]
     return {
         "groups": [{"title": s[f"integrations.kind.{k}"], "items": v} for k, v in sorted(groups.items())],
@@ -313,12 +345,14 @@ def _readiness(result: AuditResult, views: dict[str, FindingView], rules: dict[s
     out = []
     for key, codes in (*READINESS_TOPICS, ("readiness.other", other)):
         checked = [c for c in codes if c in ran]
-        out.append({
-            "title": s[key],
-            "checked": bool(checked),
-            "findings": group_findings([v for v in views.values() if v.code in codes]),
-            "good": [_pass(p) for p in result.passes if p.code in codes],
-        })
+        out.append(
+            {
+                "title": s[key],
+                "checked": bool(checked),
+                "findings": group_findings([v for v in views.values() if v.code in codes]),
+                "good": [_pass(p) for p in result.passes if p.code in codes],
+            }
+        )
     return out
 
 
@@ -335,19 +369,21 @@ def _problems(active: list[Finding], rules: dict[str, type[Rule]], views: dict[s
         worst = max(findings, key=lambda f: (f.severity.rank, -f.line))
         first = sorted(findings, key=lambda f: (f.path, f.line))[0]
         minutes += rule.effort_minutes()
-        rows.append(ProblemRow(
-            number=number,
-            category=s[f"category.{rule.category.value}"],
-            problem=rule.text("title", lang),
-            path=first.path,
-            line=first.line,
-            more=s["more_places"].format(count=len(findings) - 1) if len(findings) > 1 else "",
-            severity=worst.severity.value,
-            severity_label=s[f"severity.{worst.severity.value}"],
-            impact=rule.text("impact", lang),
-            time=effort_text(rule.effort_minutes(), lang),
-            anchor=views[first.fingerprint].anchor,
-        ))
+        rows.append(
+            ProblemRow(
+                number=number,
+                category=s[f"category.{rule.category.value}"],
+                problem=rule.text("title", lang),
+                path=first.path,
+                line=first.line,
+                more=s["more_places"].format(count=len(findings) - 1) if len(findings) > 1 else "",
+                severity=worst.severity.value,
+                severity_label=s[f"severity.{worst.severity.value}"],
+                impact=rule.text("impact", lang),
+                time=effort_text(rule.effort_minutes(), lang),
+                anchor=views[first.fingerprint].anchor,
+            )
+        )
     return rows, minutes
 
 
@@ -361,21 +397,31 @@ def _checklist(result: AuditResult, s: dict[str, str]) -> dict[str, Any]:
     env: dict[str, dict[str, Any]] = {}
     for field_ in model.settings:
         default = None if field_.required else (repr(field_.default.value) if field_.default.known else field_.default.text)
-        env.setdefault(field_.env_name, {
-            "name": field_.env_name,
-            "required": field_.required,
-            "secret": bool(_SECRET_NAME.search(field_.env_name)),
-            "note": s["checklist.required"] if field_.required else (s["checklist.optional"].format(default=default) if default not in (None, "None") else s["checklist.optional_none"]),
-            "place": str(field_.location),
-        })
+        env.setdefault(
+            field_.env_name,
+            {
+                "name": field_.env_name,
+                "required": field_.required,
+                "secret": bool(_SECRET_NAME.search(field_.env_name)),
+                "note": s["checklist.required"]
+                if field_.required
+                else (s["checklist.optional"].format(default=default) if default not in (None, "None") else s["checklist.optional_none"]),
+                "place": str(field_.location),
+            },
+        )
     for read in model.env_reads:
-        env.setdefault(read.name, {
-            "name": read.name,
-            "required": read.required,
-            "secret": bool(_SECRET_NAME.search(read.name)),
-            "note": s["checklist.required"] if read.required else (s["checklist.optional"].format(default=read.default) if read.default else s["checklist.optional_none"]),
-            "place": str(read.location),
-        })
+        env.setdefault(
+            read.name,
+            {
+                "name": read.name,
+                "required": read.required,
+                "secret": bool(_SECRET_NAME.search(read.name)),
+                "note": s["checklist.required"]
+                if read.required
+                else (s["checklist.optional"].format(default=read.default) if read.default else s["checklist.optional_none"]),
+                "place": str(read.location),
+            },
+        )
     ran = {r.code for r in result.rules}
     failing = {f.code for f in result.findings if not f.suppressed}
     passing = {p.code for p in result.passes}
@@ -397,15 +443,21 @@ def _checklist(result: AuditResult, s: dict[str, str]) -> dict[str, Any]:
 def _scores(result: AuditResult, views: dict[str, FindingView], s: dict[str, str]) -> list[dict[str, Any]]:
     out = []
     for category, cs in result.scores.categories.items():
-        out.append({
-            "name": s[f"category.{category.value}"],
-            "score": round(cs.score, 1),
-            "deductions": [
-                {"points": f"{d.points:.1f}", "code": d.finding.code, "place": f"{d.finding.path}:{d.finding.line}",
-                 "anchor": views[d.finding.fingerprint].anchor}
-                for d in cs.deductions
-            ],
-        })
+        out.append(
+            {
+                "name": s[f"category.{category.value}"],
+                "score": round(cs.score, 1),
+                "deductions": [
+                    {
+                        "points": f"{d.points:.1f}",
+                        "code": d.finding.code,
+                        "place": f"{d.finding.path}:{d.finding.line}",
+                        "anchor": views[d.finding.fingerprint].anchor,
+                    }
+                    for d in cs.deductions
+                ],
+            }
+        )
     return out
 
 

@@ -60,15 +60,12 @@ class NoApiVersioning(Rule):
             "why": "Без версии каждое ломающее изменение запроса или ответа ломает всех клиентов разом — "
             "мобильные приложения, которые нельзя обновить синхронно, интеграции партнёров, собственный фронтенд "
             "посреди деплоя. Версия позволяет старому контракту жить, пока клиенты переходят.",
-            "message.missing": "Ни один из {count} маршрутов приложения не находится под префиксом версии "
-            "вроде /v1 (например, {example}).",
+            "message.missing": "Ни один из {count} маршрутов приложения не находится под префиксом версии вроде /v1 (например, {example}).",
         }
     }
 
     def check(self, model: AppModel) -> Iterator[Result]:
-        header_versioning = any(
-            h in {s.lower() for s in info.facts.strings} for info in model.functions.values() for h in VERSION_HEADERS
-        )
+        header_versioning = any(h in {s.lower() for s in info.facts.strings} for info in model.functions.values() for h in VERSION_HEADERS)
         for app in model.served_apps:
             routes = [r for r in model.routes_of(app) if not r.public_reason and not r.is_webhook]
             if not routes:

@@ -60,8 +60,7 @@ class NoAuditLog(Rule):
         "ru": {
             "impact": "Изменения не связать с человеком",
             "title": "Нет журнала аудита изменений",
-            "fix": "Записывайте, кто что изменил (кто, действие, объект, время, адрес), при каждом создании, "
-            "изменении и удалении.",
+            "fix": "Записывайте, кто что изменил (кто, действие, объект, время, адрес), при каждом создании, изменении и удалении.",
             "why": "Когда у клиента пропадает подключение к CRM или перенастраивается агент, никто не может "
             "сказать, кто это сделал, когда и откуда: инциденты не расследовать, злоупотребления не доказать, "
             "аудиты соответствия (SOC 2, ISO 27001) не пройти.",
@@ -71,15 +70,12 @@ class NoAuditLog(Rule):
 
     def check(self, model: AppModel) -> Iterator[Result]:
         audited = {
-            q for q, info in model.functions.items()
-            if any(_AUDIT.search(n) for n in info.facts.names) or any(_AUDIT.search(s) for s in info.facts.strings)
-            or _AUDIT.search(info.facts.name)
+            q
+            for q, info in model.functions.items()
+            if any(_AUDIT.search(n) for n in info.facts.names) or any(_AUDIT.search(s) for s in info.facts.strings) or _AUDIT.search(info.facts.name)
         }
         for app in model.served_apps:
-            changing = [
-                r for r in model.routes_of(app)
-                if set(r.methods) & CHANGING and not r.public_reason and not r.is_webhook
-            ]
+            changing = [r for r in model.routes_of(app) if set(r.methods) & CHANGING and not r.public_reason and not r.is_webhook]
             if not changing:
                 continue
             if audited & model.request_path_functions:

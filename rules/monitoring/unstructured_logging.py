@@ -63,15 +63,12 @@ class UnstructuredLogging(Rule):
         "ru": {
             "impact": "Логи не найти и не отфильтровать",
             "title": "Неструктурированное логирование",
-            "fix": "Логируйте через структурированный логгер (JSON, с уровнем, временем и id запроса) и уберите "
-            "print() из обработчиков.",
+            "fix": "Логируйте через структурированный логгер (JSON, с уровнем, временем и id запроса) и уберите print() из обработчиков.",
             "why": "У `print` нет уровня, времени, контекста запроса, и его нельзя приглушить в production; "
             "текстовые строки не отфильтровать и не агрегировать по полям в системе логов, и разбор инцидента "
             "превращается в регулярные выражения по свободному тексту.",
-            "message.print": "Обработчики запросов пишут через print() ({place}): без уровня, времени, контекста "
-            "и без возможности приглушить.",
-            "message.plain": "Логи — простой текст: структурированное (JSON) логирование не настроено, поля не "
-            "отфильтровать.",
+            "message.print": "Обработчики запросов пишут через print() ({place}): без уровня, времени, контекста и без возможности приглушить.",
+            "message.plain": "Логи — простой текст: структурированное (JSON) логирование не настроено, поля не отфильтровать.",
         }
     }
 
@@ -80,8 +77,11 @@ class UnstructuredLogging(Rule):
         prints = [
             location
             for _site, location, _target in model.calls_to("print")
-            if any(i.path == location.path and i.facts.span.line <= location.line <= i.facts.span.end_line
-                   for q, i in model.functions.items() if q in model.request_path_functions)
+            if any(
+                i.path == location.path and i.facts.span.line <= location.line <= i.facts.span.end_line
+                for q, i in model.functions.items()
+                if q in model.request_path_functions
+            )
         ]
         for app in model.served_apps:
             if prints:

@@ -72,8 +72,7 @@ class BlockingCallInAsync(Rule):
             "why": "Асинхронный сервер выполняет все запросы воркера в одном потоке. Блокирующий вызов "
             "останавливает их все: один медленный запрос к CRM заставляет ждать все остальные запросы этого "
             "воркера, и задержки растут по всему API.",
-            "message.blocking": "`{call}` блокирует цикл событий в асинхронной {function}: все запросы этого "
-            "воркера ждут его.",
+            "message.blocking": "`{call}` блокирует цикл событий в асинхронной {function}: все запросы этого воркера ждут его.",
         }
     }
 
@@ -83,9 +82,7 @@ class BlockingCallInAsync(Rule):
         for target, call in BLOCKING.items():
             for _site, location, function in index.get(target, ()):
                 if function in on_loop:
-                    yield self.finding(
-                        location, "blocking", anchor=f"blocking:{function}:{call}", call=call, function=on_loop[function]
-                    )
+                    yield self.finding(location, "blocking", anchor=f"blocking:{function}:{call}", call=call, function=on_loop[function])
 
     def _on_loop(self, model: AppModel) -> dict[str, str]:
         """Functions that run on the event loop: async ones on request paths, and plain ones they call directly."""

@@ -55,8 +55,7 @@ class ClientPerRequest(Rule):
         "ru": {
             "impact": "Нет переиспользования соединений; лавина подключений под нагрузкой",
             "title": "Клиент или пул создаётся на каждый запрос",
-            "fix": "Создавайте клиенты и пулы один раз на процесс (lifespan или кэшируемый геттер) и "
-            "переиспользуйте их между запросами.",
+            "fix": "Создавайте клиенты и пулы один раз на процесс (lifespan или кэшируемый геттер) и переиспользуйте их между запросами.",
             "why": "Каждый запрос тогда платит за новое TCP- и TLS-рукопожатие и новый пул, соединения не "
             "переиспользуются, а под нагрузкой сервис открывает соединения быстрее, чем их принимают база или "
             "удалённый API.",
@@ -75,6 +74,9 @@ class ClientPerRequest(Rule):
                 continue  # `global _client; if _client is None: _client = ...` builds it once
             target = ".".join(call.target.rsplit(".", 2)[-2:])
             yield self.finding(
-                call.location, "per_request", anchor=f"per-request:{call.function}:{target}", target=target,
+                call.location,
+                "per_request",
+                anchor=f"per-request:{call.function}:{target}",
+                target=target,
                 function=call.function.rsplit(".", 1)[-1],
             )

@@ -62,16 +62,14 @@ class NoGracefulShutdown(Rule):
     messages = {
         "no_hook": "The app opens long-lived resources and never releases them on shutdown: {resources}; no lifespan, "
         "shutdown hook or SIGTERM handler releases them.",
-        "hook_misses": "The app opens long-lived resources and never releases them on shutdown: {resources}; the "
-        "shutdown code ({hook}) does not close them.",
+        "hook_misses": "The app opens long-lived resources and never releases them on shutdown: {resources}; the shutdown code ({hook}) does not close them.",
         "worker": "`{function}` runs a `while True` worker loop with no SIGTERM handler: a deploy kills it mid-job.",
     }
     translations = {
         "ru": {
             "impact": "Потерянная работа и ошибки при каждом деплое",
             "title": "Долгоживущие ресурсы не освобождаются при остановке",
-            "fix": "Открывайте долгоживущие клиенты в lifespan-обработчике и закрывайте их после `yield` (или в "
-            "shutdown-хуке).",
+            "fix": "Открывайте долгоживущие клиенты в lifespan-обработчике и закрывайте их после `yield` (или в shutdown-хуке).",
             "why": "При каждом деплое процесс убивается с открытыми соединениями: команды Redis и подтверждения "
             "очереди теряются, соединения с базой висят до таймаута на сервере (и исчерпывают его пул при "
             "rolling-деплое), буферизованные метрики и трейсы пропадают, задачи обрабатываются дважды.",
@@ -79,8 +77,7 @@ class NoGracefulShutdown(Rule):
             "{resources}; их не закрывает ни lifespan, ни shutdown-хук, ни обработчик SIGTERM.",
             "message.hook_misses": "Приложение открывает долгоживущие ресурсы и не освобождает их при остановке: "
             "{resources}; код остановки ({hook}) их не закрывает.",
-            "message.worker": "`{function}` крутит цикл `while True` без обработчика SIGTERM: деплой убивает его "
-            "посреди задачи.",
+            "message.worker": "`{function}` крутит цикл `while True` без обработчика SIGTERM: деплой убивает его посреди задачи.",
         }
     }
 
@@ -127,11 +124,8 @@ class NoGracefulShutdown(Rule):
                 fn = model.function(f"{module.module}.{name}") if name else None
                 if fn is not None and fn.facts.has_loop_forever and fn.facts.qualname not in reported:
                     reported.add(fn.facts.qualname)
-                    yield self.finding(
-                        Location(module.path, site.call.span), "worker", anchor=f"worker:{module.module}.{name}", function=name
-                    )
+                    yield self.finding(Location(module.path, site.call.span), "worker", anchor=f"worker:{module.module}.{name}", function=name)
 
 
 def _short(name: str) -> str:
     return name.rsplit(".", 1)[-1] if not name.startswith("app.state") else name
-

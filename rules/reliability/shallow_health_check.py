@@ -7,7 +7,10 @@ from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel
 
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "healthcheck", "health-check", "ready", "readyz", "readiness", "live", "livez", "liveness", "ping"})
-_PROBE_CALL = re.compile(r"(^|\.)(ping|execute|exec_driver_sql|scalar|fetch\w*|info|exists|health\w*|check\w*|select|command|server_info|list_collection_names|get_queue|connect|is_ready|rpc|count)$", re.I)
+_PROBE_CALL = re.compile(
+    r"(^|\.)(ping|execute|exec_driver_sql|scalar|fetch\w*|info|exists|health\w*|check\w*|select|command|server_info|list_collection_names|get_queue|connect|is_ready|rpc|count)$",
+    re.I,
+)
 
 
 class ShallowHealthCheck(Rule):
@@ -64,8 +67,7 @@ class ShallowHealthCheck(Rule):
         "ru": {
             "impact": "Трафик идёт на сломанные инстансы",
             "title": "Health check не проверяет зависимости",
-            "fix": "Добавьте readiness-эндпоинт, который пингует все зависимости (БД, Redis, очередь) и отвечает "
-            "503, когда одна недоступна.",
+            "fix": "Добавьте readiness-эндпоинт, который пингует все зависимости (БД, Redis, очередь) и отвечает 503, когда одна недоступна.",
             "why": "Балансировщик и оркестратор продолжают слать трафик на инстанс, у которого пропало "
             "соединение с базой, и не перезапускают его: все запросы падают, а дашборды показывают, что всё "
             "здорово.",

@@ -65,23 +65,22 @@ class NoBodySizeLimit(AppCapabilityRule):
     references = ("CWE-400", "OWASP-API4:2023")
     messages = {
         "missing": "The app accepts request bodies of any size (Starlette and uvicorn set no limit): one large "
-        "request can exhaust memory. (If a proxy limits bodies, declare `assume = [\"edge-body-limit\"]`.)",
+        'request can exhaust memory. (If a proxy limits bodies, declare `assume = ["edge-body-limit"]`.)',
     }
     translations = {
         "ru": {
             "impact": "Падение по памяти от одного большого запроса",
             "title": "Нет ограничения размера тела запроса",
-            "fix": "Отклоняйте тела больше нескольких мегабайт ответом 413 — в middleware или на прокси (тогда "
-            "объявите это в конфигурации).",
+            "fix": "Отклоняйте тела больше нескольких мегабайт ответом 413 — в middleware или на прокси (тогда объявите это в конфигурации).",
             "why": "Один запрос с JSON на 1 ГБ разбирается в память; несколько параллельных кладут процесс (out "
             "of memory), и вместе с ним падают все остальные запросы.",
             "message.missing": "Приложение принимает тела запросов любого размера (Starlette и uvicorn их не "
             "ограничивают): один большой запрос может исчерпать память. (Если размер ограничивает прокси, "
-            "укажите `assume = [\"edge-body-limit\"]`.)",
+            'укажите `assume = ["edge-body-limit"]`.)',
         }
     }
 
-    assumption = 'edge-body-limit'
+    assumption = "edge-body-limit"
 
     def capability(self, model: AppModel):
         return body_limit(model)

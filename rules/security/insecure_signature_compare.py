@@ -103,24 +103,21 @@ class InsecureSignatureCompare(Rule):
     references = ("CWE-208", "CWE-347", "OWASP-API2:2023")
     impact = "Signatures can be forged or genuine events rejected"
     messages = {
-        "timing": "`{value}` is compared with `{op}`, which leaks by timing how much of a forged value is right; "
-        "use hmac.compare_digest.",
+        "timing": "`{value}` is compared with `{op}`, which leaks by timing how much of a forged value is right; use hmac.compare_digest.",
         "reserialized": "The HMAC is computed over re-serialized JSON ({source}), not the raw body the sender signed.",
     }
     translations = {
         "ru": {
             "impact": "Подпись можно подобрать, настоящие события отклоняются",
             "title": "Подпись сравнивается за переменное время или по пересериализованному JSON",
-            "fix": "Сравнивайте через `hmac.compare_digest` и считайте HMAC по `await request.body()` ровно в том "
-            "виде, в каком тело пришло.",
+            "fix": "Сравнивайте через `hmac.compare_digest` и считайте HMAC по `await request.body()` ровно в том виде, в каком тело пришло.",
             "why": "`==` останавливается на первом отличающемся байте, поэтому время ответа подсказывает "
             "атакующему, какая часть поддельной подписи верна, и подпись подбирается побайтно. HMAC по "
             "пересериализованному JSON проверяет байты, которые отправитель не подписывал: порядок ключей, "
             "пробелы и формат чисел отличаются, настоящие события не проходят, и проверку начинают ослаблять.",
             "message.timing": "`{value}` сравнивается через `{op}`: по времени ответа видно, какая часть "
             "поддельного значения верна; используйте hmac.compare_digest.",
-            "message.reserialized": "HMAC считается по пересериализованному JSON ({source}), а не по исходному "
-            "телу, которое подписал отправитель.",
+            "message.reserialized": "HMAC считается по пересериализованному JSON ({source}), а не по исходному телу, которое подписал отправитель.",
         }
     }
 
@@ -145,9 +142,7 @@ class InsecureSignatureCompare(Rule):
             secret = _sensitive(left) or _sensitive(right)
             if secret is None:
                 continue
-            yield self.finding(
-                info.at(compare.span), "timing", anchor=f"compare:{info.facts.qualname}:{secret}", value=secret, op=compare.ops[0]
-            )
+            yield self.finding(info.at(compare.span), "timing", anchor=f"compare:{info.facts.qualname}:{secret}", value=secret, op=compare.ops[0])
 
     def _hmac_inputs(self, info: FunctionInfo) -> Iterator[Result]:
         for site in info.facts.calls:

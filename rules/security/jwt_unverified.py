@@ -61,7 +61,7 @@ class JwtUnverified(Rule):
             "impact": "Любой может выпустить токен, которому поверит сервис",
             "title": "JWT принимается без проверки подписи",
             "fix": "Декодируйте с ключом и фиксированным списком ожидаемых алгоритмов, проверяйте audience и срок действия.",
-            "why": "Кто угодно может написать токен `{\"sub\": \"admin\", \"org\": \"victim\"}`. Без проверки "
+            "why": 'Кто угодно может написать токен `{"sub": "admin", "org": "victim"}`. Без проверки '
             "подписи — или когда токен сам выбирает `none` либо переключает RS256 на HS256 с открытым ключом в "
             "роли секрета — сервис ему верит.",
             "message.no_signature": "`{call}` декодирует токен без проверки подписи ({how}).",
@@ -90,6 +90,8 @@ class JwtUnverified(Rule):
                 if any(isinstance(i, Const) and str(i.value).lower() == "none" for i in algorithms.items):
                     yield self.finding(location, "no_signature", anchor=anchor, call=short, how='algorithms include "none"')
                 elif any(isinstance(i, Subscript) for i in algorithms.items):
-                    yield self.finding(location, "alg_from_token", anchor=anchor, call=short, how="algorithms read from the token's header", severity=Severity.HIGH)
+                    yield self.finding(
+                        location, "alg_from_token", anchor=anchor, call=short, how="algorithms read from the token's header", severity=Severity.HIGH
+                    )
             elif algorithms is None and target.startswith("jose."):
                 yield self.finding(location, "alg_from_token", anchor=anchor, call=short, how="python-jose without algorithms=", severity=Severity.HIGH)

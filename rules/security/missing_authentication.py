@@ -67,10 +67,7 @@ class MissingAuthentication(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
     effort = "4h"
-    fix = (
-        "Add an authenticating dependency (a security scheme plus token verification) at the app or "
-        "router level, and mark public routes explicitly."
-    )
+    fix = "Add an authenticating dependency (a security scheme plus token verification) at the app or router level, and mark public routes explicitly."
     references = ("CWE-306", "OWASP-API2:2023")
     impact = "Anyone reads and changes the data"
     messages = {
@@ -102,6 +99,4 @@ class MissingAuthentication(Rule):
             if route.only_when:
                 yield self.passed(f"{label} is served only when {route.only_when}", route.location)
                 continue
-            yield self.finding(
-                route.location, "unauthenticated", anchor=label, route=label, handler=route.handler.rsplit(".", 1)[-1]
-            )
+            yield self.finding(route.location, "unauthenticated", anchor=label, route=label, handler=route.handler.rsplit(".", 1)[-1])

@@ -61,15 +61,11 @@ class MissingAuthorization(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.MEDIUM
     effort = "3h"
-    fix = (
-        "Derive the tenant from the authenticated caller, or check the supplied id against the caller's "
-        "memberships in a dependency that answers 403."
-    )
+    fix = "Derive the tenant from the authenticated caller, or check the supplied id against the caller's memberships in a dependency that answers 403."
     references = ("CWE-639", "OWASP-API1:2023")
     impact = "Access to other tenants' data"
     messages = {
-        "anyone": "{route} takes {ids} from the client and never checks it against the caller: anyone can reach "
-        "another tenant's data by changing it.",
+        "anyone": "{route} takes {ids} from the client and never checks it against the caller: anyone can reach another tenant's data by changing it.",
         "any_user": "{route} takes {ids} from the client and never checks it against the caller: any authenticated "
         "caller can reach another tenant's data by changing it.",
     }

@@ -58,23 +58,22 @@ class MissingSecurityHeaders(AppCapabilityRule):
     references = ("CWE-693", "OWASP-API8:2023")
     messages = {
         "missing": "The app sets no security headers (HSTS, X-Content-Type-Options, X-Frame-Options, CSP). "
-        "(If a proxy adds them, declare `assume = [\"edge-security-headers\"]`.)",
+        '(If a proxy adds them, declare `assume = ["edge-security-headers"]`.)',
     }
     translations = {
         "ru": {
             "impact": "Понижение до HTTP, MIME-sniffing, clickjacking",
             "title": "Нет заголовков безопасности",
-            "fix": "Добавьте middleware (или пакет `secure`), который ставит HSTS, nosniff, запрет фреймов и CSP "
-            "на каждый ответ.",
+            "fix": "Добавьте middleware (или пакет `secure`), который ставит HSTS, nosniff, запрет фреймов и CSP на каждый ответ.",
             "why": "Без HSTS первый запрос по HTTP можно перехватить и понизить; без `nosniff` браузер может "
             "исполнить ответ JSON или загруженный файл как скрипт; без запрета фреймов страницы можно встроить "
             "для clickjacking.",
             "message.missing": "Приложение не ставит заголовки безопасности (HSTS, X-Content-Type-Options, "
-            "X-Frame-Options, CSP). (Если их добавляет прокси, укажите `assume = [\"edge-security-headers\"]`.)",
+            'X-Frame-Options, CSP). (Если их добавляет прокси, укажите `assume = ["edge-security-headers"]`.)',
         }
     }
 
-    assumption = 'edge-security-headers'
+    assumption = "edge-security-headers"
 
     def capability(self, model: AppModel):
         return security_headers(model)

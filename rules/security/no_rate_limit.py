@@ -60,7 +60,7 @@ class NoRateLimit(AppCapabilityRule):
     references = ("CWE-770", "OWASP-API4:2023")
     messages = {
         "missing": "The app has no rate limiting: any client can enumerate ids, brute-force credentials and exhaust "
-        "resources. (If a gateway limits rates in front of it, declare `assume = [\"edge-rate-limit\"]`.)",
+        'resources. (If a gateway limits rates in front of it, declare `assume = ["edge-rate-limit"]`.)',
     }
     translations = {
         "ru": {
@@ -73,11 +73,11 @@ class NoRateLimit(AppCapabilityRule):
             "всех остальных.",
             "message.missing": "В приложении нет rate limiting: любой клиент может перебирать идентификаторы, "
             "подбирать учётные данные и исчерпывать ресурсы. (Если лимиты ставит шлюз перед сервисом, укажите "
-            "`assume = [\"edge-rate-limit\"]`.)",
+            '`assume = ["edge-rate-limit"]`.)',
         }
     }
 
-    assumption = 'edge-rate-limit'
+    assumption = "edge-rate-limit"
 
     def capability(self, model: AppModel):
         return rate_limiting(model)

@@ -61,13 +61,11 @@ class OAuthStateUnbound(Rule):
         "ru": {
             "impact": "Привязка чужого аккаунта (login CSRF)",
             "title": "OAuth state не привязан к сессии пользователя",
-            "fix": "Сохраняйте вместе со state хэш начальной сессии (cookie, выставленной в /oauth/start) и "
-            "сравнивайте его в callback.",
+            "fix": "Сохраняйте вместе со state хэш начальной сессии (cookie, выставленной в /oauth/start) и сравнивайте его в callback.",
             "why": "Атакующий начинает поток для своего аккаунта, останавливается перед callback и заставляет "
             "браузер жертвы его завершить: организация жертвы подключается к CRM-аккаунту атакующего (login "
             "CSRF), или токены атакующего сохраняются для чужой организации.",
-            "message.unbound": "OAuth callback {route} принимает `state`, не привязывая его к сессии, которая "
-            "начала поток.",
+            "message.unbound": "OAuth callback {route} принимает `state`, не привязывая его к сессии, которая начала поток.",
         }
     }
 
@@ -84,9 +82,7 @@ class OAuthStateUnbound(Rule):
             takes_state = any(p.name == "state" or "state" in p.model_fields for p in route.params)
             if not takes_state:
                 continue
-            reads_session = any(p.source == "cookie" or _SESSION.search(p.name) for p in route.params) or any(
-                _SESSION.search(n) for n in info.facts.names
-            )
+            reads_session = any(p.source == "cookie" or _SESSION.search(p.name) for p in route.params) or any(_SESSION.search(n) for n in info.facts.names)
             if route.auth.authenticated or reads_session:
                 how = "the caller is authenticated" if route.auth.authenticated else "it reads the session"
                 yield self.passed(f"OAuth callback {route.label} binds state: {how}", route.location)

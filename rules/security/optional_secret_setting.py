@@ -53,8 +53,7 @@ class OptionalSecretSetting(Rule):
         "ru": {
             "impact": "Сервис работает без нужного ему секрета",
             "title": "Секрет объявлен необязательной настройкой",
-            "fix": "Объявите секрет обязательной настройкой (без значения по умолчанию, SecretStr, минимальная "
-            "длина), чтобы без него сервис не стартовал.",
+            "fix": "Объявите секрет обязательной настройкой (без значения по умолчанию, SecretStr, минимальная длина), чтобы без него сервис не стартовал.",
             "why": "Деплой, в котором забыли переменную, проходит успешно, а код, которому нужен секрет, тихо "
             "идёт другим путём: вебхуки принимаются без подписи, токены подписываются пустым ключом, "
             "интеграция падает через несколько часов. Отсутствующий секрет должен останавливать сервис при старте.",
@@ -73,8 +72,9 @@ class OptionalSecretSetting(Rule):
                 required.append(field)
             elif empty:
                 shown = "None" if value.value is None else "an empty string"
-                yield self.finding(field.location, "optional", anchor=f"optional-secret:{field.cls}.{field.name}",
-                                   name=field.name, env=field.env_name, default=shown)
+                yield self.finding(
+                    field.location, "optional", anchor=f"optional-secret:{field.cls}.{field.name}", name=field.name, env=field.env_name, default=shown
+                )
         if required:
             names = ", ".join(f.env_name for f in required[:5])
             yield self.passed(f"required secret settings: {names}", required[0].location)

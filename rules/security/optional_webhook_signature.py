@@ -62,23 +62,19 @@ class OptionalWebhookSignature(Rule):
     impact = "Forged webhooks are processed"
     messages = {
         "unsigned": "Webhook {route} never verifies the sender's signature: anyone can post forged events.",
-        "conditional": "Webhook {route} verifies the signature only when {secret} is set; without it forged events "
-        "are accepted.",
+        "conditional": "Webhook {route} verifies the signature only when {secret} is set; without it forged events are accepted.",
     }
     translations = {
         "ru": {
             "impact": "Обрабатываются поддельные вебхуки",
             "title": "Подпись вебхука необязательна или не проверяется",
-            "fix": "Сделайте секрет вебхука обязательной настройкой и проверяйте подпись у каждого запроса; "
-            "иначе отвечайте 401.",
+            "fix": "Сделайте секрет вебхука обязательной настройкой и проверяйте подпись у каждого запроса; иначе отвечайте 401.",
             "why": "Эндпоинт вебхука публичен по необходимости, и подпись — его единственная аутентификация. Когда "
             "секрет не задан в каком-то окружении — новый деплой, переименованная переменная, — эндпоинт молча "
             "принимает поддельные события: фальшивые обновления CRM, платежи, внедрённые данные обрабатываются "
             "как настоящие.",
-            "message.unsigned": "Вебхук {route} никогда не проверяет подпись отправителя: кто угодно может "
-            "присылать поддельные события.",
-            "message.conditional": "Вебхук {route} проверяет подпись, только если задан {secret}; без него "
-            "принимаются поддельные события.",
+            "message.unsigned": "Вебхук {route} никогда не проверяет подпись отправителя: кто угодно может присылать поддельные события.",
+            "message.conditional": "Вебхук {route} проверяет подпись, только если задан {secret}; без него принимаются поддельные события.",
         }
     }
 

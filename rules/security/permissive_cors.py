@@ -67,8 +67,7 @@ class PermissiveCors(Rule):
         "ru": {
             "impact": "Любой сайт действует с cookies пользователя (CSRF)",
             "title": "CORS разрешает любой источник",
-            "fix": "Перечислите доверенные источники фронтенда явно (из настроек) вместо `*` или регулярного "
-            "выражения, совпадающего с любым сайтом.",
+            "fix": "Перечислите доверенные источники фронтенда явно (из настроек) вместо `*` или регулярного выражения, совпадающего с любым сайтом.",
             "why": "Когда разрешены учётные данные, Starlette отвечает на запрос с cookies собственным `Origin` "
             "вызывающего и `Access-Control-Allow-Credentials: true`: любой сайт, который открыл пользователь, "
             "вызывает API от его имени и читает ответы — создаёт и удаляет записи, читает данные организации "
@@ -88,9 +87,7 @@ class PermissiveCors(Rule):
                 continue
             related = tuple(v.location for v in (cors.origins, cors.origin_regex, cors.credentials) if v.location)
             if cors.credentials_enabled:
-                yield self.finding(
-                    cors.location, "credentials", anchor=f"cors:{cors.app}", related=related, reason=cors.any_origin_reason
-                )
+                yield self.finding(cors.location, "credentials", anchor=f"cors:{cors.app}", related=related, reason=cors.any_origin_reason)
             else:
                 yield self.finding(
                     cors.location,

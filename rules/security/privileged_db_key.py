@@ -51,27 +51,21 @@ class PrivilegedDbKey(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.MEDIUM
     effort = "1d"
-    fix = (
-        "Serve requests with a client scoped to the caller (anon key plus the user's JWT, under RLS); keep the "
-        "service-role key for back-office jobs."
-    )
+    fix = "Serve requests with a client scoped to the caller (anon key plus the user's JWT, under RLS); keep the service-role key for back-office jobs."
     references = ("CWE-250", "OWASP-API1:2023")
     impact = "No access control at the database level"
     messages = {
-        "privileged": "Client built with a privileged key ({credential}) that bypasses row-level security serves "
-        "request paths: {routes}.",
+        "privileged": "Client built with a privileged key ({credential}) that bypasses row-level security serves request paths: {routes}.",
     }
     translations = {
         "ru": {
             "impact": "Нет разграничения доступа на уровне БД",
             "title": "Запросы обслуживаются ключом БД, который обходит row-level security",
-            "fix": "Обслуживайте запросы клиентом с правами вызывающего (anon-ключ и JWT пользователя, под RLS); "
-            "service-role ключ оставьте для фоновых задач.",
+            "fix": "Обслуживайте запросы клиентом с правами вызывающего (anon-ключ и JWT пользователя, под RLS); service-role ключ оставьте для фоновых задач.",
             "why": "Ключ service-role игнорирует все политики row-level security, поэтому между вызывающим и "
             "строками всех организаций остаётся только код приложения. Один забытый фильтр по `org_id`, один IDOR "
             "или инъекция — и данные всех арендаторов открыты; база данных не поможет.",
-            "message.privileged": "Клиент с привилегированным ключом ({credential}), обходящим row-level "
-            "security, обслуживает запросы: {routes}.",
+            "message.privileged": "Клиент с привилегированным ключом ({credential}), обходящим row-level security, обслуживает запросы: {routes}.",
         }
     }
 
@@ -81,6 +75,4 @@ class PrivilegedDbKey(Rule):
                 yield self.passed(f"privileged client ({client.credential}) is not used on request paths", client.location)
                 continue
             shown = ", ".join(client.used_by_routes[:4]) + (f" (+{len(client.used_by_routes) - 4})" if len(client.used_by_routes) > 4 else "")
-            yield self.finding(
-                client.location, "privileged", anchor=f"privileged:{client.owner}", credential=client.credential, routes=shown
-            )
+            yield self.finding(client.location, "privileged", anchor=f"privileged:{client.owner}", credential=client.credential, routes=shown)

@@ -75,11 +75,10 @@ class SecretInLogs(Rule):
         "ru": {
             "impact": "Учётные данные утекают ко всем, кто читает логи",
             "title": "Учётные данные попадают в логи",
-            "fix": "Логируйте идентификаторы (хост, id ключа, последние четыре символа), но не сам секрет и не "
-            "URL, который его содержит.",
+            "fix": "Логируйте идентификаторы (хост, id ключа, последние четыре символа), но не сам секрет и не URL, который его содержит.",
             "why": "Логи копируются в системы логирования, пересылаются в тикетах и хранятся месяцами у людей и "
-            "систем, которым нельзя держать production-учётные данные. Одна строка \"connecting to "
-            "redis://:p4ss@...\" отдаёт пароль им всем.",
+            'систем, которым нельзя держать production-учётные данные. Одна строка "connecting to '
+            'redis://:p4ss@..." отдаёт пароль им всем.',
             "message.logged": "Этот вызов логирования пишет в логи `{name}` — учётные данные.",
         }
     }
@@ -89,8 +88,7 @@ class SecretInLogs(Rule):
             method = target.rsplit(".", 1)[-1]
             receiver = target.rsplit(".", 2)[-2] if target.count(".") >= 1 else ""
             is_log = target == "print" or (
-                method in LOG_METHODS
-                and (target.startswith(("logging.", "structlog.", "loguru.")) or _LOGGER_NAME.search(receiver))
+                method in LOG_METHODS and (target.startswith(("logging.", "structlog.", "loguru.")) or _LOGGER_NAME.search(receiver))
             )
             if not is_log:
                 continue

@@ -8,7 +8,11 @@ from auditor.parsing.facts import Const
 
 VERIFY_KWARGS = {"verify": False, "verify_ssl": False, "ssl": False}
 CLIENTS = (
-    "httpx.Client", "httpx.AsyncClient", "requests.Session", "aiohttp.ClientSession", "aiohttp.TCPConnector",
+    "httpx.Client",
+    "httpx.AsyncClient",
+    "requests.Session",
+    "aiohttp.ClientSession",
+    "aiohttp.TCPConnector",
     *(f"{lib}.{verb}" for lib in ("httpx", "requests") for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")),
 )
 UNVERIFIED_CONTEXTS = ("ssl._create_unverified_context", "ssl._create_stdlib_context")

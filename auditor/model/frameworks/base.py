@@ -242,9 +242,7 @@ def development_guard(guards: tuple[Guard, ...]) -> str | None:
         test = guard.test
         if guard.negated or not hasattr(test, "ops") or len(test.ops) != 1 or test.ops[0] not in ("==", "in"):
             continue
-        values = [c for c in test.comparators if isinstance(c, Const)] + [
-            i for c in test.comparators for i in getattr(c, "items", ()) if isinstance(i, Const)
-        ]
+        values = [c for c in test.comparators if isinstance(c, Const)] + [i for c in test.comparators for i in getattr(c, "items", ()) if isinstance(i, Const)]
         if values and all(isinstance(v.value, str) and v.value.lower() in _DEV_VALUES for v in values):
             return f"{dotted(test.left) or 'setting'} {test.ops[0]} {', '.join(repr(v.value) for v in values)}"
     return None

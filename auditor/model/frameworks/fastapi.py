@@ -83,7 +83,11 @@ class FastAPIAdapter(StarletteAdapter):
     app_classes = frozenset({"fastapi.FastAPI"})
     router_classes = frozenset({"fastapi.APIRouter"})
     request_types = StarletteAdapter.request_types | {
-        "fastapi.Request", "fastapi.WebSocket", "fastapi.BackgroundTasks", "fastapi.Response", "starlette.responses.Response",
+        "fastapi.Request",
+        "fastapi.WebSocket",
+        "fastapi.BackgroundTasks",
+        "fastapi.Response",
+        "starlette.responses.Response",
     }
 
     def make_app(self, scope: Scope, ident: str, kind: str, call: CallExpr, location: Location) -> App:
@@ -99,8 +103,15 @@ class FastAPIAdapter(StarletteAdapter):
         if limit is not None and not (isinstance(limit, Const) and limit.value is None):
             body_limit = Evidence("FastAPI(max_body_size=...)", location)
         return App(
-            ident, "fastapi", location, scope.module.module, title.value if isinstance(title, Const) else None,
-            debug=debug, api_docs=docs, docs_disabled=docs is None, body_limit=body_limit,
+            ident,
+            "fastapi",
+            location,
+            scope.module.module,
+            title.value if isinstance(title, Const) else None,
+            debug=debug,
+            api_docs=docs,
+            docs_disabled=docs is None,
+            body_limit=body_limit,
         )
 
     def declared_dependencies(self, scope: Scope, call: CallExpr, level: str) -> list[DependencyUse]:

@@ -52,18 +52,33 @@ class FlaskAdapter(FrameworkAdapter):
     vocabulary = AuthVocabulary(
         decorators=frozenset(
             {
-                "flask_login.login_required", "flask_login.fresh_login_required",
-                "flask_jwt_extended.jwt_required", "flask_jwt_extended.fresh_jwt_required",
-                "flask_security.auth_required", "flask_security.login_required", "flask_security.roles_required",
-                "flask_security.roles_accepted", "flask_security.permissions_required", "flask_security.auth_token_required",
-                "flask_praetorian.auth_required", "flask_praetorian.roles_required", "flask_praetorian.roles_accepted",
+                "flask_login.login_required",
+                "flask_login.fresh_login_required",
+                "flask_jwt_extended.jwt_required",
+                "flask_jwt_extended.fresh_jwt_required",
+                "flask_security.auth_required",
+                "flask_security.login_required",
+                "flask_security.roles_required",
+                "flask_security.roles_accepted",
+                "flask_security.permissions_required",
+                "flask_security.auth_token_required",
+                "flask_praetorian.auth_required",
+                "flask_praetorian.roles_required",
+                "flask_praetorian.roles_accepted",
             }
         ),
-        optional_flag={"flask_jwt_extended.jwt_required": "optional=True", **{f"flask_httpauth.{c}.login_required": "optional=True" for c in ("HTTPBasicAuth", "HTTPTokenAuth", "HTTPDigestAuth", "MultiAuth")}},
+        optional_flag={
+            "flask_jwt_extended.jwt_required": "optional=True",
+            **{f"flask_httpauth.{c}.login_required": "optional=True" for c in ("HTTPBasicAuth", "HTTPTokenAuth", "HTTPDigestAuth", "MultiAuth")},
+        },
         decorator_methods={f"flask_httpauth.{c}": frozenset({"login_required"}) for c in ("HTTPBasicAuth", "HTTPTokenAuth", "HTTPDigestAuth", "MultiAuth")},
         rejecting_calls={
-            "flask.abort": 0, "flask_restx.abort": 0, "flask_restful.abort": 0, "flask_smorest.abort": 0,
-            "flask_login.LoginManager.unauthorized": -1, "flask_httpauth.HTTPBasicAuth.auth_error_callback": -1,
+            "flask.abort": 0,
+            "flask_restx.abort": 0,
+            "flask_restful.abort": 0,
+            "flask_smorest.abort": 0,
+            "flask_login.LoginManager.unauthorized": -1,
+            "flask_httpauth.HTTPBasicAuth.auth_error_callback": -1,
         },
         library_prefixes=("flask.", "werkzeug.", "flask_restx.", "flask_restful.", "flask_smorest."),
     )
@@ -112,7 +127,12 @@ class FlaskAdapter(FrameworkAdapter):
             self.out.owners[ident] = self
         elif kind in BLUEPRINTS:
             name = call.arg(0, "name")
-            router = RouterDecl(ident, location, self.text(scope, call.kwarg("url_prefix")), name=name.value if isinstance(name, Const) and isinstance(name.value, str) else None)
+            router = RouterDecl(
+                ident,
+                location,
+                self.text(scope, call.kwarg("url_prefix")),
+                name=name.value if isinstance(name, Const) and isinstance(name.value, str) else None,
+            )
             self.out.routers[ident] = router
             self.out.owners[ident] = self
         elif kind in REST_APIS or kind == SMOREST_API:

@@ -188,11 +188,17 @@ class FlaskSettings:
             servers = self.adapter.servers
             if dev_runner and servers:
                 continue  # `python app.py` on a laptop; production starts the WSGI server named below
-            context = "under `if __name__ == '__main__'`, and no WSGI server is configured (Procfile, Dockerfile, gunicorn config), so this is how it runs" if dev_runner else None
+            context = (
+                "under `if __name__ == '__main__'`, and no WSGI server is configured (Procfile, Dockerfile, gunicorn config), so this is how it runs"
+                if dev_runner
+                else None
+            )
             return replace(app, debug=Value(True, True, text="app.run(debug=True)"), debug_location=at, debug_context=context)
         setting = config.get("DEBUG")
         if setting is not None and setting.value.known and setting.value.value is True:
-            return replace(app, debug=replace(setting.value, text=setting.value.text or "True"), debug_location=setting.location, debug_context=_context(setting))
+            return replace(
+                app, debug=replace(setting.value, text=setting.value.text or "True"), debug_location=setting.location, debug_context=_context(setting)
+            )
         return app
 
     # --- limits --------------------------------------------------------------------------
@@ -330,7 +336,9 @@ class FlaskSettings:
             per_path = [self._option(scope, v, "origins", None, origins) for v in resources.values if isinstance(v, DictExpr)]
             loosest = next((o for o in per_path if o.known and (o.value == "*" or (isinstance(o.value, list) and "*" in o.value))), None)
             origins = loosest or (per_path[0] if per_path else origins)
-        credentials = self._option(scope, call, "supports_credentials", config.get("CORS_SUPPORTS_CREDENTIALS"), Value(True, False, text="False (Flask-CORS's default)"))
+        credentials = self._option(
+            scope, call, "supports_credentials", config.get("CORS_SUPPORTS_CREDENTIALS"), Value(True, False, text="False (Flask-CORS's default)")
+        )
         self.out.cors.append(
             cors_policy(app, Location(scope.module.path, call.span), origins, UNKNOWN, credentials, origins_label="origins", origins_are_patterns=True)
         )

@@ -16,8 +16,19 @@ from ...parsing.facts import Attr, Await, BoolOp, CallExpr, Compare, Expr, Funct
 # Calls that validate what they are given against a schema.
 VALIDATORS = frozenset(
     {
-        "model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_python", "validate_json",
-        "load", "validate", "convert", "from_dict", "structure", "deserialize", "decode",
+        "model_validate",
+        "model_validate_json",
+        "parse_obj",
+        "parse_raw",
+        "validate_python",
+        "validate_json",
+        "load",
+        "validate",
+        "convert",
+        "from_dict",
+        "structure",
+        "deserialize",
+        "decode",
     }
 )
 BOUNDING_CALLS = frozenset({"min", "clamp", "max_page_size"})

@@ -24,7 +24,12 @@ _PATH_TEST = re.compile(r"(^|\.)(path|url\.path|endpoint)$")
 CORS_MIDDLEWARE = "starlette.middleware.cors.CORSMiddleware"
 AUTHENTICATION_MIDDLEWARE = "starlette.middleware.authentication.AuthenticationMiddleware"
 REQUIRES = "starlette.authentication.requires"
-ROUTE_CLASSES = {"starlette.routing.Route": "route", "starlette.routing.WebSocketRoute": "websocket", "starlette.routing.Mount": "mount", "starlette.routing.Host": "host"}
+ROUTE_CLASSES = {
+    "starlette.routing.Route": "route",
+    "starlette.routing.WebSocketRoute": "websocket",
+    "starlette.routing.Mount": "mount",
+    "starlette.routing.Host": "host",
+}
 ENDPOINT_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 REQUEST_SHAPE = RequestShape(
     body_calls=frozenset({"json", "form"}),
@@ -112,7 +117,9 @@ class StarletteAdapter(FrameworkAdapter):
     def make_app(self, scope: Scope, ident: str, kind: str, call: CallExpr, location: Location) -> App:
         debug = self.ev.evaluate(scope, call.kwarg("debug")) if call.kwarg("debug") is not None else None
         limit = call.kwarg("max_body_size")  # Starlette 1.6+: RequestBodyLimitMiddleware, 413 above it
-        body_limit = Evidence("Starlette(max_body_size=...)", location) if limit is not None and not (isinstance(limit, Const) and limit.value is None) else None
+        body_limit = (
+            Evidence("Starlette(max_body_size=...)", location) if limit is not None and not (isinstance(limit, Const) and limit.value is None) else None
+        )
         return App(ident, self.framework_label, location, scope.module.module, debug=debug, body_limit=body_limit)
 
     def declared_dependencies(self, scope: Scope, call: CallExpr, level: str) -> list[DependencyUse]:
@@ -285,9 +292,17 @@ class StarletteAdapter(FrameworkAdapter):
 
     def cors(self, scope: Scope, app: str, call: CallExpr, location: Location):
         """Starlette's `CORSMiddleware` options, with its defaults: no origin, no credentials."""
-        origins = self.ev.evaluate(scope, call.kwarg("allow_origins")) if call.kwarg("allow_origins") is not None else Value(True, [], text="[] (Starlette's default)")
+        origins = (
+            self.ev.evaluate(scope, call.kwarg("allow_origins"))
+            if call.kwarg("allow_origins") is not None
+            else Value(True, [], text="[] (Starlette's default)")
+        )
         regex = self.ev.evaluate(scope, call.kwarg("allow_origin_regex")) if call.kwarg("allow_origin_regex") is not None else UNKNOWN
-        credentials = self.ev.evaluate(scope, call.kwarg("allow_credentials")) if call.kwarg("allow_credentials") is not None else Value(True, False, text="False (Starlette's default)")
+        credentials = (
+            self.ev.evaluate(scope, call.kwarg("allow_credentials"))
+            if call.kwarg("allow_credentials") is not None
+            else Value(True, False, text="False (Starlette's default)")
+        )
         return cors_policy(app, location, origins, regex, credentials)
 
     def _decorators(self, module: ModuleFacts, fn: FunctionFacts) -> None:
