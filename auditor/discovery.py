@@ -57,7 +57,7 @@ class Discovery:
     errors: list[FileError] = field(default_factory=list)
 
 
-def discover(root: Path, exclude: list[str] = (), respect_gitignore: bool = True) -> Discovery:
+def discover(root: Path, exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True) -> Discovery:
     """Walk `root` (a directory or a single file) for `.py` files."""
     root = root.resolve()
     found = Discovery()

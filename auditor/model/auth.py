@@ -145,15 +145,15 @@ class AuthAnalyzer:
         located = self.index.classes[qual]
         cls = located.definition
         scope = Scope(located.module)
-        for base in cls.bases:  # type: ignore[union-attr]
+        for base in cls.bases:
             base_qual = self.evaluator.resolve_expr(scope, base)
             if base_qual in self.vocabulary.schemes:
                 kind = base_qual.rsplit(".", 1)[-1]
                 call_method = self.index.function(f"{qual}.__call__")
                 found = self.function(call_method, depth + 1) if call_method is not None else None
                 if found is not None:
-                    return Evidence(f"{cls.name}: {found.text}", found.location)  # type: ignore[union-attr]
-                return Evidence(f"{cls.name} (a {kind} security scheme)")  # type: ignore[union-attr]
+                    return Evidence(f"{cls.name}: {found.text}", found.location)
+                return Evidence(f"{cls.name} (a {kind} security scheme)")
         for method in ("__call__", "__init__"):
             fn = self.index.function(f"{qual}.{method}")
             if fn is not None:
@@ -200,7 +200,7 @@ class AuthAnalyzer:
                 return None if self.admits_anonymous(key, call) else Evidence(f"@{dotted(func)}")
         inner = [f for q, f in self.index.functions.items() if q == name or q.startswith(f"{name}.<locals>.")]
         for located in inner:
-            evidence = self.function(located.definition)  # type: ignore[arg-type]
+            evidence = self.function(located.definition)
             if evidence is not None:
                 return Evidence(f"@{short}: {evidence.text}", evidence.location)
         if not inner and name not in self.index.classes and "." in name:
@@ -287,16 +287,16 @@ class AuthAnalyzer:
             code = self._returned_status(ret.value)
             if code in (401, 403):
                 return f"HTTP {code}", ret.span
-        for site in fn.calls:  # `abort(401)`, or a helper that raises for us
-            target = self.evaluator.callee(scope, site.call)
-            code = self.rejecting_call(scope, site.call) if self.vocabulary.rejecting_calls else None
+        for call_site in fn.calls:  # `abort(401)`, or a helper that raises for us
+            target = self.evaluator.callee(scope, call_site.call)
+            code = self.rejecting_call(scope, call_site.call) if self.vocabulary.rejecting_calls else None
             if code in (401, 403):
-                return f"HTTP {code}", site.call.span
-            inner = self.index.function(target) if target else None
-            if inner is not None and depth < 3 and inner.qualname != fn.qualname:
-                found = self.rejection(Scope(self.index.functions[target].module, inner), inner, depth + 1)  # type: ignore[index]
+                return f"HTTP {code}", call_site.call.span
+            located = self.index.functions.get(target) if target else None
+            if located is not None and depth < 3 and located.definition.qualname != fn.qualname:
+                found = self.rejection(Scope(located.module, located.definition), located.definition, depth + 1)
                 if found:
-                    return found[0], site.call.span
+                    return found[0], call_site.call.span
         return None
 
     def rejecting_sites(self, scope: Scope, fn: FunctionFacts) -> list[tuple[str, Span, tuple[Guard, ...]]]:
@@ -328,7 +328,7 @@ class AuthAnalyzer:
         call = exc if isinstance(exc, CallExpr) else None
         if call is None and dotted(exc):  # raise CREDENTIALS_ERROR, a module-level HTTPException(401)
             located = self.index.globals.get(self.evaluator.resolve(scope, dotted(exc)))  # type: ignore[arg-type]
-            value = located[-1].definition.value if located else None  # type: ignore[union-attr]
+            value = located[-1].definition.value if located else None
             if isinstance(value, CallExpr):
                 scope, call = Scope(located[-1].module), value  # type: ignore[index]
         name = callee(call) if call else dotted(exc)

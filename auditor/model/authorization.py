@@ -97,22 +97,22 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
             names = names_in(guard.test)
             if any(is_principal(n) for n in names):
                 return Evidence(f"{handler.name} rejects with 403 after checking {next(n for n in names if is_principal(n))}", Location(module.path, span))
-    for site in handler.calls:
-        target = ev.callee(scope, site.call) or ""
-        args = [dotted(a) or "" for a in site.call.args] + [dotted(v) or "" for _, v in site.call.kwargs]
+    for call_site in handler.calls:
+        target = ev.callee(scope, call_site.call) or ""
+        args = [dotted(a) or "" for a in call_site.call.args] + [dotted(v) or "" for _, v in call_site.call.kwargs]
         if not any(map(is_input, args)):
             continue
         short = target.rsplit(".", 1)[-1]
-        receiver = dotted(getattr(site.call.func, "value", None)) or ""
+        receiver = dotted(getattr(call_site.call.func, "value", None)) or ""
         if receiver and is_principal(receiver):  # current_user.orgs.filter_by(id=org_id): through the caller's relations
-            return Evidence(f"{handler.name} looks the tenant up through the caller ({receiver})", Location(module.path, site.call.span))
+            return Evidence(f"{handler.name} looks the tenant up through the caller ({receiver})", Location(module.path, call_site.call.span))
         if _AUTHORIZING_CALL.search(short):
-            return Evidence(f"{handler.name} calls {short}() with the tenant id", Location(module.path, site.call.span))
+            return Evidence(f"{handler.name} calls {short}() with the tenant id", Location(module.path, call_site.call.span))
         inner = auth.index.function(target)
         if inner is not None:
             inner_reject = auth.rejection(Scope(auth.index.functions[target].module, inner), inner)
             if (inner_reject is not None and inner_reject[0] in ("HTTP 403", "HTTP 401")) or (inner_reject and "Forbidden" in inner_reject[0]):
-                return Evidence(f"{short}() checks the tenant id and rejects with {inner_reject[0]}", Location(module.path, site.call.span))
+                return Evidence(f"{short}() checks the tenant id and rejects with {inner_reject[0]}", Location(module.path, call_site.call.span))
     return None
 
 
@@ -127,7 +127,7 @@ def _gating_decorator(handler: FunctionFacts, module, auth: AuthAnalyzer, tenant
         if _ADMIN.search(name.rsplit(".", 1)[-1]) or any(_ADMIN.search(a) for a in args):
             return Evidence(f"gated by @{name.rsplit('.', 1)[-1]}({', '.join(map(repr, args))})", Location(module.path, handler.header))
         for qual, located in auth.index.functions.items():
-            inner: FunctionFacts = located.definition  # type: ignore[assignment]
+            inner: FunctionFacts = located.definition
             receives = any(p.name in tenant for p in inner.params) or (
                 any(p.kind == "var_keyword" for p in inner.params) and bool(tenant & inner.strings)  # kwargs.get("org_id")
             )
@@ -166,5 +166,5 @@ def with_authorization(route: Route, auth: AuthAnalyzer, tenant_names: frozenset
     if not inputs:
         return route
     located = auth.index.functions[route.handler]
-    evidence = check_authorization(route, located.definition, located.module, auth, inputs)  # type: ignore[arg-type]
+    evidence = check_authorization(route, located.definition, located.module, auth, inputs)
     return replace(route, tenant_inputs=inputs, authorization=evidence)

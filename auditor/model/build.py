@@ -56,7 +56,7 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     model.modules = {m.path: m for m in modules}
     model.files = len(modules)
     model.lines = sum(m.lines for m in modules)
-    model.functions = {q: FunctionInfo(located.module, located.definition) for q, located in index.functions.items()}  # type: ignore[arg-type]
+    model.functions = {q: FunctionInfo(located.module, located.definition) for q, located in index.functions.items()}
     mounted = {m.child: m.parent for m in facts.mounts}
     model.apps = [replace(a, mounted_in=mounted.get(a.id)) for a in facts.apps.values()]
     model.middleware = facts.middleware
@@ -92,11 +92,7 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     reach = Reachability(auth)
     model.request_path_functions = reach.request_paths(model)
     model.outbound = outbound_calls(evaluator, modules)
-    model.cached_getters = frozenset(
-        q
-        for q, located in index.functions.items()
-        if is_cached_getter(evaluator, located.module, located.definition)  # type: ignore[arg-type]
-    )
+    model.cached_getters = frozenset(q for q, located in index.functions.items() if is_cached_getter(evaluator, located.module, located.definition))
     model.privileged_clients = reach.privileged_clients(model)
     return model
 

@@ -67,9 +67,9 @@ def env_reads(evaluator: Evaluator, modules: list[ModuleFacts]) -> list[EnvRead]
                 if read is not None:
                     out.append(EnvRead(read[0], read[1], False, Location(module.path, site.call.span)))
         for scope, keyed in [(Scope(module), module.keyed_reads)] + [(Scope(module, fn), fn.keyed_reads) for fn in module.functions.values()]:
-            for read in keyed:
-                if evaluator.resolve(scope, read.container) == "os.environ":
-                    out.append(EnvRead(read.key, None, True, Location(module.path, read.span)))
+            for keyed_read in keyed:
+                if evaluator.resolve(scope, keyed_read.container) == "os.environ":
+                    out.append(EnvRead(keyed_read.key, None, True, Location(module.path, keyed_read.span)))
     out.sort(key=lambda r: (r.name, r.location.path, r.location.line))
     return out
 

@@ -115,7 +115,7 @@ class Evaluator:
         located = self.index.classes.get(qual)
         result = False
         if located is not None and _depth < 10:
-            cls: ClassFacts = located.definition  # type: ignore[assignment]
+            cls: ClassFacts = located.definition
             scope = Scope(located.module)
             result = any(self.is_settings_class(self.resolve_expr(scope, b) or "", _depth + 1) for b in cls.bases)
         self._settings_classes[qual] = result
@@ -135,8 +135,8 @@ class Evaluator:
                 return target
             fn = self.index.functions.get(target)
             if fn is not None:  # a factory such as `get_settings()`
-                inner = Scope(fn.module, fn.definition)  # type: ignore[arg-type]
-                for ret in fn.definition.return_sites:  # type: ignore[union-attr]
+                inner = Scope(fn.module, fn.definition)
+                for ret in fn.definition.return_sites:
                     found = self.instance_class(inner, ret.value, _depth + 1)
                     if found:
                         return found
@@ -159,11 +159,11 @@ class Evaluator:
         found = self.index.globals.get(qual)
         if found:
             located = found[-1]
-            value = located.definition.value  # type: ignore[union-attr]
+            value = located.definition.value
             if value is None:  # `_client: Redis | None = None` then set in a getter
                 for other in reversed(found):
-                    if other.definition.value is not None:  # type: ignore[union-attr]
-                        value = other.definition.value  # type: ignore[union-attr]
+                    if other.definition.value is not None:
+                        value = other.definition.value
                         break
             return Scope(located.module), value
         return None
@@ -177,7 +177,7 @@ class Evaluator:
             located = self.index.classes.get(qual)
             if located is None:
                 continue
-            cls: ClassFacts = located.definition  # type: ignore[assignment]
+            cls: ClassFacts = located.definition
             for assignment in cls.fields:
                 if assignment.target == field:
                     return located.module, assignment
@@ -238,7 +238,8 @@ class Evaluator:
                 parts = base.value.split(sep.value if isinstance(sep, Const) and isinstance(sep.value, str) else None)
                 return Value(True, parts, base.origin, base.location, base.settings_field, base.text)
             return Value(False, text=base.text, origin=base.origin, settings_field=base.settings_field)
-        return Value(False, text=dotted(call.func) and dotted(call.func) + "(...)")
+        name = dotted(call.func)
+        return Value(False, text=f"{name}(...)" if name else None)
 
     def settings_value(self, cls_qual: str, field: str, text: str) -> Value:
         found = self.settings_field(cls_qual, field)

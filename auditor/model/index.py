@@ -11,6 +11,7 @@ and `fastapi.middleware.cors.CORSMiddleware` are one name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ..parsing.facts import Assignment, ClassFacts, FunctionFacts, ModuleFacts
 
@@ -28,12 +29,15 @@ CANONICAL = {
 Definition = FunctionFacts | ClassFacts | Assignment | ModuleFacts
 
 
+D = TypeVar("D", bound=Definition)
+
+
 @dataclass(frozen=True)
-class Located:
+class Located(Generic[D]):
     """A definition and the module it is in."""
 
     module: ModuleFacts
-    definition: Definition
+    definition: D
 
 
 class ProjectIndex:
@@ -42,9 +46,9 @@ class ProjectIndex:
         self.alias_prefixes = alias_prefixes or {}
         self.modules: dict[str, ModuleFacts] = {m.module: m for m in modules}
         self.by_path: dict[str, ModuleFacts] = {m.path: m for m in modules}
-        self.functions: dict[str, Located] = {}
-        self.classes: dict[str, Located] = {}
-        self.globals: dict[str, list[Located]] = {}
+        self.functions: dict[str, Located[FunctionFacts]] = {}
+        self.classes: dict[str, Located[ClassFacts]] = {}
+        self.globals: dict[str, list[Located[Assignment]]] = {}
         for module in modules:
             for qual, fn in module.functions.items():
                 self.functions[qual] = Located(module, fn)
@@ -138,23 +142,24 @@ class ProjectIndex:
                 qual = replacement + qual[len(prefix) :]
         return self.aliases.get(qual, qual)
 
-    def lookup(self, qual: str) -> Located | None:
+    def lookup(self, qual: str) -> Located[Definition] | None:
         """The project definition a qualified name points at, if any."""
+        found: Located[Definition] | None = None
         if qual in self.functions:
-            return self.functions[qual]
-        if qual in self.classes:
-            return self.classes[qual]
-        found = self.globals.get(qual)
-        if found:
-            return found[-1]
-        module = self.modules.get(qual)
-        if module is not None:
-            return Located(module, module)
+            found = Located(self.functions[qual].module, self.functions[qual].definition)
+        elif qual in self.classes:
+            found = Located(self.classes[qual].module, self.classes[qual].definition)
+        elif self.globals.get(qual):
+            last = self.globals[qual][-1]
+            found = Located(last.module, last.definition)
+        elif qual in self.modules:
+            found = Located(self.modules[qual], self.modules[qual])
+        return found
         return None
 
-    def function(self, qual: str) -> FunctionFacts | None:
-        located = self.functions.get(qual)
-        return located.definition if located else None  # type: ignore[return-value]
+    def function(self, qual: str | None) -> FunctionFacts | None:
+        located = self.functions.get(qual) if qual else None
+        return located.definition if located else None
 
 
 def _join(module: str, name: str) -> str:

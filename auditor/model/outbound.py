@@ -113,7 +113,7 @@ def _calls_in(evaluator: Evaluator, module: ModuleFacts, fn: FunctionFacts | Non
                 if state == "missing":
                     state = "default"  # the client's own timeout applies
                 name, transport_retries = client
-                found.append(OutboundCall("http", f"{name}.{call.func.attr}", location, qual, state, retried or transport_retries))  # type: ignore[union-attr]
+                found.append(OutboundCall("http", f"{name}.{call.func.attr}", location, qual, state, retried or transport_retries))
     return found
 
 

@@ -46,7 +46,7 @@ class Reachability:
             if located is None:
                 continue
             seen.add(qual)
-            fn: FunctionFacts = located.definition  # type: ignore[assignment]
+            fn: FunctionFacts = located.definition
             scope = Scope(located.module, fn)
             for site in fn.calls:
                 target = self.ev.callee(scope, site.call)

@@ -60,8 +60,8 @@ def resource_kind(evaluator: Evaluator, scope: Scope, call: CallExpr, depth: int
     located = evaluator.index.functions.get(target)
     if located is None or depth >= 2:
         return None
-    factory_scope = Scope(located.module, located.definition)  # type: ignore[arg-type]
-    for ret in located.definition.return_sites:  # type: ignore[union-attr]
+    factory_scope = Scope(located.module, located.definition)
+    for ret in located.definition.return_sites:
         value = _awaited(ret.value)
         if isinstance(value, CallExpr):
             found = resource_kind(evaluator, factory_scope, _unwrap(value), depth + 1)
@@ -87,10 +87,11 @@ class ResourceFinder:
                 cached = any(self.ev.resolve_expr(self.ev.enclosing(fn, module), _decorator_name(d)) in CACHE_DECORATORS for d in fn.decorators)
                 if cached:
                     for ret in fn.return_sites:
-                        if isinstance(_awaited(ret.value), CallExpr):
-                            found = resource_kind(self.ev, fscope, _unwrap(_awaited(ret.value)))
+                        value = _awaited(ret.value)
+                        if isinstance(value, CallExpr):
+                            found = resource_kind(self.ev, fscope, _unwrap(value))
                             if found:
-                                out.append(Resource(f"{fn.qualname}()", found[0], found[1], Location(module.path, ret.value.span)))
+                                out.append(Resource(f"{fn.qualname}()", found[0], found[1], Location(module.path, value.span)))
                 in_hook = fn.qualname in self.hook_functions
                 for assignment in fn.assignments:
                     if assignment.is_global:
@@ -133,7 +134,7 @@ class ResourceFinder:
             located = self.index.functions.get(hook.function)
             if located is None:
                 continue
-            fn: FunctionFacts = located.definition  # type: ignore[assignment]
+            fn: FunctionFacts = located.definition
             after = fn.yields[0].line if hook.kind == "lifespan" and fn.yields else (0 if hook.kind != "lifespan" else None)
             if after is None:
                 continue
@@ -149,7 +150,7 @@ class ResourceFinder:
             target = self.ev.callee(scope, site.call)
             inner = self.index.functions.get(target) if target else None
             if inner is not None and depth < 3:
-                self._released_in(inner.module, inner.definition, 0, released, depth + 1)  # type: ignore[arg-type]
+                self._released_in(inner.module, inner.definition, 0, released, depth + 1)
 
     def _release_call(self, scope: Scope, site: CallSite, released: dict[str, Location]) -> None:
         func = site.call.func

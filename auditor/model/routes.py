@@ -131,8 +131,8 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
     apps = {chain.app} | {r.id for r in chain.routers if r.id in facts.apps}
     decorators = list(raw.decorators)
     if raw.own_decorators:
-        scope = auth.evaluator.enclosing(handler, module)  # type: ignore[arg-type]
-        decorators = [Decorator(d, scope, Location(module.path, handler.header)) for d in handler.decorators] + decorators  # type: ignore[union-attr]
+        scope = auth.evaluator.enclosing(handler, module)
+        decorators = [Decorator(d, scope, Location(module.path, handler.header)) for d in handler.decorators] + decorators
     endpoint = ".".join([r.name for r in chain.routers if r.name] + [raw.endpoint]) if raw.endpoint else None
     wrappers = _wrappers(auth, decorators)
     verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, endpoint)

@@ -15,7 +15,7 @@ def settings_fields(index: ProjectIndex, evaluator: Evaluator) -> list[SettingsF
             continue
         cls = located.definition
         prefix = _env_prefix(cls)
-        for assignment in cls.fields:  # type: ignore[union-attr]
+        for assignment in cls.fields:
             if assignment.annotation is None or assignment.target in ("model_config",) or assignment.target.startswith("_"):
                 continue
             default_expr = field_default(assignment.value)

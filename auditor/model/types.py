@@ -297,11 +297,11 @@ class AppModel:
     def call_index(self) -> dict[str, list[tuple[Any, Location, str | None]]]:
         """Every call in the project by the qualified name it calls (built once, on first use)."""
         if self._call_index is None:
-            self._call_index = self._build_call_index()  # type: ignore[misc]
-        return self._call_index  # type: ignore[return-value]
+            self._call_index = self._build_call_index()
+        return self._call_index
 
     def evaluate_callee(self, site, function: str | None, path: str) -> str | None:
-        return self._callee(site, function, path)  # type: ignore[misc]
+        return self._callee(site, function, path)
 
     def imported(self, *prefixes: str) -> Location | None:
         """Where the first of these modules (or anything under them) is imported."""

@@ -90,7 +90,7 @@ class WebhookAnalyzer:
         located = self.index.functions.get(qual)
         if located is None or depth > 2:
             return
-        fn: FunctionFacts = located.definition  # type: ignore[assignment]
+        fn: FunctionFacts = located.definition
         scope = Scope(located.module, fn)
         for site in fn.calls:
             target = self.ev.callee(scope, site.call) or ""
@@ -100,12 +100,13 @@ class WebhookAnalyzer:
                 sites.append((Evidence(f"{target}() in {fn.name}", Location(located.module.path, site.call.span)), guard, fn, location))
             elif target in self.index.functions:
                 self._collect(target, sites, depth + 1, guard)
-        for site in fn.compares:  # `if signature != expected:` verifies too (SEC007 judges how)
-            sides = [dotted(site.compare.left)] + [dotted(c) for c in site.compare.comparators]
-            if any(s and _SIGNATURE_NAME.search(s.rsplit(".", 1)[-1]) for s in sides) and not any(isinstance(c, Const) for c in site.compare.comparators):
-                guard = _guarded_by_secret(site.guards) or outer_guard
-                location = Location(located.module.path, guard.span if guard and guard is not outer_guard else site.compare.span)
-                sites.append((Evidence(f"signature comparison in {fn.name}", Location(located.module.path, site.compare.span)), guard, fn, location))
+        for compare_site in fn.compares:  # `if signature != expected:` verifies too (SEC007 judges how)
+            compare = compare_site.compare
+            sides = [dotted(compare.left)] + [dotted(c) for c in compare.comparators]
+            if any(s and _SIGNATURE_NAME.search(s.rsplit(".", 1)[-1]) for s in sides) and not any(isinstance(c, Const) for c in compare.comparators):
+                guard = _guarded_by_secret(compare_site.guards) or outer_guard
+                location = Location(located.module.path, guard.span if guard and guard is not outer_guard else compare.span)
+                sites.append((Evidence(f"signature comparison in {fn.name}", Location(located.module.path, compare.span)), guard, fn, location))
 
     def _rejects_when_missing(self, fn: FunctionFacts) -> bool:
         """`if not secret: raise ...` before the check makes the secret required."""
@@ -145,7 +146,7 @@ def _functions_on_path(analyzer: WebhookAnalyzer, route: Route, depth: int = 2):
         if located is None or qual in seen:
             continue
         seen.add(qual)
-        fn: FunctionFacts = located.definition  # type: ignore[assignment]
+        fn: FunctionFacts = located.definition
         scope = Scope(located.module, fn)
         yield located.module, fn, scope
         if level < depth:

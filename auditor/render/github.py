@@ -45,8 +45,8 @@ def render_github(result: AuditResult) -> str:
     hidden = len(active) - sum(shown.values())
     if hidden:
         lines.append(f"{hidden} more finding(s) not annotated (GitHub shows at most {PER_LEVEL} per level); see the SARIF or HTML report.")
-    shown = f"{result.scores.total:.1f}/10" if result.scores.judged else "n/a"
-    lines.append(f"auditor: score {shown}, {result.scores.verdict}, {len(active)} finding(s)")
+    total = f"{result.scores.total:.1f}/10" if result.scores.judged else "n/a"
+    lines.append(f"auditor: score {total}, {result.scores.verdict}, {len(active)} finding(s)")
     lines.extend(f"::warning title=auditor could not see part of the service::{spot}" for spot in result.scores.blind_spots)
     return "\n".join(lines) + "\n"
 

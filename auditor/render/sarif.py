@@ -49,7 +49,7 @@ def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
 
 def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     span = f.location.span
-    region = {"startLine": span.line, "startColumn": span.column + 1, "endLine": span.end_line, "endColumn": span.end_column + 1}
+    region: dict[str, Any] = {"startLine": span.line, "startColumn": span.column + 1, "endLine": span.end_line, "endColumn": span.end_column + 1}
     if f.snippet:
         region["snippet"] = {"text": f.snippet}
     result: dict[str, Any] = {

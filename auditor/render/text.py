@@ -67,11 +67,11 @@ def render_text(result: AuditResult, console: Console, show_passes: bool = False
     console.print()
     _scores(result, console)
     tail = f", {suppressed} suppressed" if suppressed else ""
-    verdict = {"ready": "[bold green]READY[/]", "not-ready": "[bold red]NOT READY[/]", "incomplete": "[bold yellow]INCOMPLETE[/]"}[result.scores.verdict]
-    why = result.scores.reasons or (["part of the service was not seen"] if result.scores.blind_spots else [])
-    reasons = f" ({'; '.join(why)})" if why else ""
+    label = {"ready": "[bold green]READY[/]", "not-ready": "[bold red]NOT READY[/]", "incomplete": "[bold yellow]INCOMPLETE[/]"}[result.scores.verdict]
+    shown_reasons = result.scores.reasons or (["part of the service was not seen"] if result.scores.blind_spots else [])
+    because = f" ({'; '.join(shown_reasons)})" if shown_reasons else ""
     shown = f"{result.scores.total:.1f}/10" if result.scores.judged else "n/a (no app seen)"
-    console.print(f"{len(active)} finding(s){tail}. Score {shown} — {verdict}{escape(reasons)}")
+    console.print(f"{len(active)} finding(s){tail}. Score {shown} — {label}{escape(because)}")
 
 
 def _scores(result: AuditResult, console: Console) -> None:

@@ -84,16 +84,19 @@ class MissingTimeout(Rule):
             target = ".".join(short)
             anchor = f"timeout:{call.function}:{target}"
             if call.timeout == "none":
-                key, extra = "disabled", {}
+                key = "disabled"
             elif call.timeout == "missing" and call.target.startswith("requests."):
-                key, extra = "requests", {}
+                key = "requests"
             elif call.kind == "redis-client" and call.timeout == "missing" and redis_without_default:
-                key, extra = "redis", {"version": redis_pin}
+                key = "redis"
             else:
                 checked += 1
                 continue
             flagged += 1
-            yield self.finding(call.location, key, anchor=anchor, target=target, **extra)
+            if key == "redis":
+                yield self.finding(call.location, key, anchor=anchor, target=target, version=redis_pin or "")
+            else:
+                yield self.finding(call.location, key, anchor=anchor, target=target)
         if checked and not flagged:
             assumed = f"redis-py {redis_pin}" if redis_pin else "the latest redis-py"
             yield self.passed(f"{checked} outbound call(s) and client(s) have a timeout or a finite default (assuming {assumed})")

@@ -62,7 +62,7 @@ class DebugEnabled(Rule):
             value = app.debug
             # on, or on unless the deployment sets an environment variable (a True default)
             if value is not None and value.value is True and (value.known or (value.origin or "").startswith("environment variable")):
-                shown = value.text if not value.origin else f"{value.text} ({value.origin})"
+                shown = value.text or "True" if not value.origin else f"{value.text} ({value.origin})"
                 if app.debug_context:
                     shown += f", {app.debug_context}"
                 yield self.finding(app.debug_location or app.location, "on", anchor=f"debug:{app.id}", value=shown)

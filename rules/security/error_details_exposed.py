@@ -119,13 +119,13 @@ class ErrorDetailsExposed(Rule):
         for handler in model.exception_handlers:
             if CALLER_FACING.search(handler.exception) or handler.function is None:
                 continue
-            info = model.function(handler.function)
-            if info is None or handler.error_param is None:
+            handler_info = model.function(handler.function)
+            if handler_info is None or handler.error_param is None:
                 continue
             exc = handler.error_param
-            for ret in info.facts.return_sites:
+            for ret in handler_info.facts.return_sites:
                 if _echoes(ret.value, exc):
-                    yield self.finding(info.at(ret.span), "echoed", anchor=f"error:{info.facts.qualname}", name=exc)
+                    yield self.finding(handler_info.at(ret.span), "echoed", anchor=f"error:{handler_info.facts.qualname}", name=exc)
 
     @staticmethod
     def _unexpected(types: tuple[str, ...], info: FunctionInfo, project_modules: set[str]) -> bool:

@@ -6,6 +6,7 @@ from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.paths import is_test_path
 from auditor.model.secrets import is_secret_name
 from auditor.model.types import AppModel, Location
+from auditor.parsing.facts import Const
 
 
 class HardcodedSecret(Rule):
@@ -81,11 +82,10 @@ class HardcodedSecret(Rule):
             if is_test_path(path):
                 continue
             for assignment in module.assignments:
-                value = assignment.value
-                literal = getattr(value, "value", None)
+                literal = assignment.value.value if isinstance(assignment.value, Const) else None
                 if (path, assignment.span.line) in settings_locations or not is_secret_name(assignment.target):
                     continue
-                if type(value).__name__ == "Const" and isinstance(literal, str) and len(literal) >= 6 and literal != assignment.target:
+                if isinstance(literal, str) and len(literal) >= 6 and literal != assignment.target:
                     yield self.finding(Location(path, assignment.span), "literal", anchor=f"secret:{module.module}.{assignment.target}", name=assignment.target)
         for read in model.env_reads:
             if read.default and is_secret_name(read.name) and read.default not in ("''", '""', "None") and not is_test_path(read.location.path):

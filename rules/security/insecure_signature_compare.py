@@ -24,7 +24,7 @@ def _sensitive(expr: Expr) -> str | None:
         return name
     key = _literal_key(expr)  # app.config["PARTNER_API_KEY"], request.headers.get("X-API-Key")
     if key and _SECRET_VALUE.search(key.replace("-", "_")):
-        owner = expr.value if isinstance(expr, Subscript) else expr.func.value  # type: ignore[union-attr]
+        owner = expr.value if isinstance(expr, Subscript) else expr.func.value if isinstance(expr, CallExpr) and isinstance(expr.func, Attr) else None
         return f"{dotted(owner) or '...'}[{key!r}]"
     return None
 

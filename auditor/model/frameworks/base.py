@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from ...parsing.facts import Attr, CallExpr, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
+from ...parsing.facts import Attr, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
 from ..evaluate import Evaluator, Scope
 from ..types import (
     App,
@@ -180,9 +180,9 @@ class FrameworkAdapter:
         if located is None or _depth > 5:
             return []
         cls = located.definition
-        names = [a.target for a in cls.fields if a.annotation is not None]  # type: ignore[union-attr]
+        names = [a.target for a in cls.fields if a.annotation is not None]
         scope = Scope(located.module)
-        for base in cls.bases:  # type: ignore[union-attr]
+        for base in cls.bases:
             base_qual = self.ev.resolve_expr(scope, base)
             if base_qual in self.index.classes:
                 names.extend(self.model_fields(base_qual, _depth + 1))
@@ -240,7 +240,7 @@ def development_guard(guards: tuple[Guard, ...]) -> str | None:
     """The condition text when a statement runs only in a development environment."""
     for guard in guards:
         test = guard.test
-        if guard.negated or not hasattr(test, "ops") or len(test.ops) != 1 or test.ops[0] not in ("==", "in"):
+        if guard.negated or not isinstance(test, Compare) or len(test.ops) != 1 or test.ops[0] not in ("==", "in"):
             continue
         values = [c for c in test.comparators if isinstance(c, Const)] + [i for c in test.comparators for i in getattr(c, "items", ()) if isinstance(i, Const)]
         if values and all(isinstance(v.value, str) and v.value.lower() in _DEV_VALUES for v in values):

@@ -107,7 +107,7 @@ class FastAPIAdapter(StarletteAdapter):
             "fastapi",
             location,
             scope.module.module,
-            title.value if isinstance(title, Const) else None,
+            title.value if isinstance(title, Const) and isinstance(title.value, str) else None,
             debug=debug,
             api_docs=docs,
             docs_disabled=docs is None,
@@ -197,7 +197,7 @@ class FastAPIAdapter(StarletteAdapter):
         located = self.index.globals.get(self.ev.resolve(scope, name))
         if located:
             alias = located[-1]
-            return self.annotated_dependency(Scope(alias.module), alias.definition.value, _depth + 1)  # type: ignore[union-attr]
+            return self.annotated_dependency(Scope(alias.module), alias.definition.value, _depth + 1)
         return None
 
     def dependency_list(self, scope: Scope, expr: Expr | None, level: str) -> list[DependencyUse]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...parsing.facts import CallExpr, CallSite, ClassFacts, Const, Expr, FunctionFacts, ModuleFacts, Seq
+from ...parsing.facts import Attr, CallExpr, CallSite, ClassFacts, Const, Expr, FunctionFacts, ModuleFacts, Seq
 from ..evaluate import Scope, status_code
 from ..types import App, DependencyUse, ExceptionHandler, Location, RawRead, RouteParam
 from .base import AuthVocabulary, Collected, Decorator, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
@@ -155,21 +155,21 @@ class FlaskAdapter(FrameworkAdapter):
     def _registration(self, scope: Scope, site: CallSite) -> None:
         """`api.init_app(app)`: an Api bound after it was built."""
         call = site.call
-        if getattr(call.func, "attr", None) != "init_app" or not call.args:
+        if not isinstance(call.func, Attr) or call.func.attr != "init_app" or not call.args:
             return
-        owner = self.ev.resolve_expr(scope, call.func.value)  # type: ignore[union-attr]
+        owner = self.ev.resolve_expr(scope, call.func.value)
         target = self.ev.resolve_expr(scope, call.args[0])
         apis = self.apis if owner in self.apis else self.smorest
         if owner in apis and apis[owner] is None and (target in self.out.apps or target in self.out.routers):
             apis[owner] = target
-            self.out.includes.append(Include(target, owner, "", [], self.at(scope, call.span)))  # type: ignore[arg-type]
+            self.out.includes.append(Include(target, owner, "", [], self.at(scope, call.span)))
 
     def _call(self, scope: Scope, site: CallSite) -> None:
         call = site.call
-        method = getattr(call.func, "attr", None)
-        if method is None:
+        if not isinstance(call.func, Attr):
             return
-        owner = self.owner_of(self.out, scope, call.func.value)  # type: ignore[union-attr]
+        method = call.func.attr
+        owner = self.owner_of(self.out, scope, call.func.value)
         if owner is None:
             return
         location = self.at(scope, call.span)
@@ -192,7 +192,7 @@ class FlaskAdapter(FrameworkAdapter):
             endpoint = call.kwarg("endpoint")
             for path in call.args[1:]:
                 if isinstance(path, Const) and isinstance(path.value, str) and cls:
-                    self._view_class(owner, path.value, cls, location, endpoint.value if isinstance(endpoint, Const) else None)
+                    self._view_class(owner, path.value, cls, location, _text(endpoint))
         elif method in ("before_request", "before_app_request") and call.args:
             fn = self.ev.resolve_expr(scope, call.args[0])
             if fn:
@@ -206,18 +206,16 @@ class FlaskAdapter(FrameworkAdapter):
         endpoint = call.arg(1, "endpoint")
         if not (isinstance(path, Const) and isinstance(path.value, str)) or view is None:
             return
-        if isinstance(view, CallExpr) and getattr(view.func, "attr", None) == "as_view":  # MethodView.as_view("items")
-            cls = self.ev.resolve_expr(scope, view.func.value)  # type: ignore[union-attr]
-            name = view.arg(0, "name")
+        if isinstance(view, CallExpr) and isinstance(view.func, Attr) and view.func.attr == "as_view":  # MethodView.as_view("items")
+            cls = self.ev.resolve_expr(scope, view.func.value)
             if cls:
-                self._view_class(owner, path.value, cls, location, name.value if isinstance(name, Const) else None, self.methods(call.kwarg("methods")))
+                self._view_class(owner, path.value, cls, location, _text(view.arg(0, "name")), self.methods(call.kwarg("methods")))
             return
         handler = self.ev.resolve_expr(scope, view)
-        if handler and handler in self.index.functions:
+        fn = self.index.function(handler)
+        if handler and fn is not None:
             methods = self.methods(call.kwarg("methods")) or ("GET",)
-            fn = self.index.function(handler)
-            name = endpoint.value if isinstance(endpoint, Const) and isinstance(endpoint.value, str) else (fn.name if fn else None)
-            self.out.routes.append(RouteDecl(owner, methods, path.value, handler, location, [], endpoint=name))
+            self.out.routes.append(RouteDecl(owner, methods, path.value, handler, location, [], endpoint=_text(endpoint) or fn.name))
 
     def _view_class(self, owner: str, path: str, cls: str, location: Location, endpoint: str | None, methods: tuple[str, ...] = ()) -> None:
         """A MethodView / Resource: one route per HTTP method it implements, wrapped by its class decorators."""
@@ -237,7 +235,7 @@ class FlaskAdapter(FrameworkAdapter):
         if located is None or depth > 5:
             return None
         scope = Scope(located.module)
-        for base in located.definition.bases:  # type: ignore[union-attr]
+        for base in located.definition.bases:
             found = self._defining_class(self.ev.resolve_expr(scope, base) or "", method, depth + 1)
             if found:
                 return found
@@ -248,7 +246,7 @@ class FlaskAdapter(FrameworkAdapter):
         located = self.index.classes.get(cls)
         if located is None or depth > 5:
             return ()
-        definition: ClassFacts = located.definition  # type: ignore[assignment]
+        definition: ClassFacts = located.definition
         scope = Scope(located.module)
         out: list[Decorator] = []
         for field in definition.fields:
@@ -294,10 +292,10 @@ class FlaskAdapter(FrameworkAdapter):
         scope = self.ev.enclosing(fn, module)
         for position, decorator in enumerate(fn.decorators):
             func = decorator.func if isinstance(decorator, CallExpr) else decorator
-            method = getattr(func, "attr", None)
-            if method is None:
+            if not isinstance(func, Attr):
                 continue
-            owner = self.owner_of(self.out, scope, func.value)  # type: ignore[union-attr]
+            method = func.attr
+            owner = self.owner_of(self.out, scope, func.value)
             if owner is None:
                 continue
             location = self.at(scope, getattr(decorator, "span", fn.header))
@@ -321,15 +319,15 @@ class FlaskAdapter(FrameworkAdapter):
         """`@ns.route("/items")` / `@api.route(...)` on a Resource class."""
         scope = Scope(module)
         for decorator in cls.decorators:
-            if not isinstance(decorator, CallExpr) or getattr(decorator.func, "attr", None) != "route":
+            if not isinstance(decorator, CallExpr) or not isinstance(decorator.func, Attr) or decorator.func.attr != "route":
                 continue
-            owner = self.owner_of(self.out, scope, decorator.func.value)  # type: ignore[union-attr]
+            owner = self.owner_of(self.out, scope, decorator.func.value)
             if owner is None:
                 continue
             endpoint = decorator.kwarg("endpoint")
             for path in decorator.args:
                 if isinstance(path, Const) and isinstance(path.value, str):
-                    self._view_class(owner, path.value, cls.qualname, self.at(scope, decorator.span), endpoint.value if isinstance(endpoint, Const) else None)
+                    self._view_class(owner, path.value, cls.qualname, self.at(scope, decorator.span), _text(endpoint))
 
     @staticmethod
     def methods(expr: Expr | None) -> tuple[str, ...]:
@@ -359,6 +357,10 @@ class FlaskAdapter(FrameworkAdapter):
         scope = Scope(module, handler)
         reads = request_reads(handler, self._is_request(scope), REQUEST_SHAPE)
         return tuple(RawRead(r.text, Location(module.path, r.span)) for r in reads if r.raw and not r.validated)
+
+
+def _text(expr: Expr | None) -> str | None:
+    return expr.value if isinstance(expr, Const) and isinstance(expr.value, str) else None
 
 
 def _off(expr: Expr | None) -> bool:

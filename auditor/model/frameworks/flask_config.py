@@ -119,9 +119,9 @@ class FlaskSettings:
         located = self.index.classes.get(cls)
         if located is None or depth > 8:
             return set()
-        keys = {a.target for a in located.definition.fields if a.target.isupper()}  # type: ignore[union-attr]
+        keys = {a.target for a in located.definition.fields if a.target.isupper()}
         scope = Scope(located.module)
-        for base in located.definition.bases:  # type: ignore[union-attr]
+        for base in located.definition.bases:
             keys |= self._class_keys(self.ev.resolve_expr(scope, base) or "", depth + 1)
         return keys
 
@@ -136,8 +136,8 @@ class FlaskSettings:
             if qual in self.index.classes:
                 return qual, None
             located = self.index.globals.get(qual)
-            if located and located[-1].definition.value is not None:  # type: ignore[union-attr]
-                return self._config_class(Scope(located[-1].module), located[-1].definition.value)  # type: ignore[union-attr,arg-type]
+            if located and located[-1].definition.value is not None:
+                return self._config_class(Scope(located[-1].module), located[-1].definition.value)
             return None, None
         if isinstance(expr, Subscript) and expr.index:  # CONFIGS[os.environ.get("APP_ENV", "production")]
             return self._choose(scope, expr.value, expr.index[0])
@@ -158,20 +158,18 @@ class FlaskSettings:
         origin = key.origin or key.text or "the environment"
         return mapping[chosen], f"{mapping[chosen].rsplit('.', 1)[-1]}, chosen at run time by {origin}; production's entry judged"
 
-    def _mapping(self, scope: Scope, expr: Expr) -> dict[str, str]:
+    def _mapping(self, scope: Scope, expr: Expr | None) -> dict[str, str]:
         if not isinstance(expr, DictExpr):
             name = dotted(expr)
             located = self.index.globals.get(self.ev.resolve(scope, name)) if name else None
             if not located:
                 return {}
-            scope, expr = Scope(located[-1].module), located[-1].definition.value  # type: ignore[union-attr,assignment]
-            if not isinstance(expr, DictExpr):
-                return {}
+            return self._mapping(Scope(located[-1].module), located[-1].definition.value) if isinstance(located[-1].definition.value, DictExpr) else {}
         out: dict[str, str] = {}
         for k, v in zip(expr.keys, expr.values, strict=False):
             cls = self.ev.resolve_expr(scope, v)
             if isinstance(k, Const) and isinstance(k.value, str) and cls in self.index.classes:
-                out[k.value] = cls  # type: ignore[assignment]
+                out[k.value] = cls
         return out
 
     # --- debug -------------------------------------------------------------------------
@@ -258,8 +256,8 @@ class FlaskSettings:
     def _limited_view(self, limiter: str) -> Evidence | None:
         for located in self.index.functions.values():
             fn = located.definition
-            scope = self.ev.enclosing(fn, located.module)  # type: ignore[arg-type]
-            for decorator in fn.decorators:  # type: ignore[union-attr]
+            scope = self.ev.enclosing(fn, located.module)
+            for decorator in fn.decorators:
                 func = decorator.func if isinstance(decorator, CallExpr) else None
                 if isinstance(func, Attr) and func.attr in ("limit", "shared_limit") and self.ev.resolve_expr(scope, func.value) == limiter:
                     return Evidence(f"Flask-Limiter @{dotted(func)} on {fn.name}", Location(located.module.path, decorator.span))  # type: ignore[union-attr]
@@ -318,11 +316,11 @@ class FlaskSettings:
                         self._policy(scope, call, call.args[0])
         for located in self.index.functions.values():
             fn = located.definition
-            scope = self.ev.enclosing(fn, located.module)  # type: ignore[arg-type]
-            for decorator in fn.decorators:  # type: ignore[union-attr]
+            scope = self.ev.enclosing(fn, located.module)
+            for decorator in fn.decorators:
                 target = decorator.func if isinstance(decorator, CallExpr) else decorator
                 if self.ev.resolve_expr(scope, target) == CROSS_ORIGIN:
-                    call = decorator if isinstance(decorator, CallExpr) else CallExpr(decorator, (), (), fn.header)  # type: ignore[union-attr]
+                    call = decorator if isinstance(decorator, CallExpr) else CallExpr(decorator, (), (), fn.header)
                     self._policy(scope, call, None, owner=next(iter(self.apps), "?"))
 
     def _policy(self, scope: Scope, call: CallExpr, target: Expr | None, owner: str | None = None) -> None:

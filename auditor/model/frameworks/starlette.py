@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from ...parsing.facts import CallExpr, CallSite, Const, Expr, FunctionFacts, ModuleFacts, Seq, dotted
+from ...parsing.facts import Attr, CallExpr, CallSite, Const, Expr, FunctionFacts, ModuleFacts, Seq, dotted
 from ..authorization import names_in
 from ..cors import cors_policy
 from ..evaluate import Scope, status_code
@@ -158,7 +158,7 @@ class StarletteAdapter(FrameworkAdapter):
             return
         qual = self.ev.resolve(scope, name)
         for located in self.index.globals.get(qual, ()):
-            value = located.definition.value  # type: ignore[union-attr]
+            value = located.definition.value
             self.route_list(Scope(located.module), owner, value, depth + 1)
 
     def _route_entry(self, scope: Scope, owner: str, call: CallExpr, depth: int) -> None:
@@ -214,10 +214,10 @@ class StarletteAdapter(FrameworkAdapter):
     def _call(self, scope: Scope, site: CallSite) -> None:
         call = site.call
         func = call.func
-        method = getattr(func, "attr", None)
-        if method is None:
+        if not isinstance(func, Attr):
             return
-        owner = self.owner_of(self.out, scope, func.value)  # type: ignore[union-attr]
+        method = func.attr
+        owner = self.owner_of(self.out, scope, func.value)
         if owner is None:
             return
         self.owner_call(scope, site, owner, method, self.at(scope, call.span))
@@ -239,7 +239,7 @@ class StarletteAdapter(FrameworkAdapter):
         elif method == "add_event_handler" and len(call.args) >= 2:
             kind = call.args[0].value if isinstance(call.args[0], Const) else None
             if kind in ("startup", "shutdown"):
-                self.hook(owner, kind, self.ev.resolve_expr(scope, call.args[1]), location)  # type: ignore[arg-type]
+                self.hook(owner, kind, self.ev.resolve_expr(scope, call.args[1]), location)
         elif method in ("add_route", "add_websocket_route"):
             path = call.arg(0, "path")
             handler = self.ev.resolve_expr(scope, call.arg(1, "route"))
@@ -308,12 +308,10 @@ class StarletteAdapter(FrameworkAdapter):
     def _decorators(self, module: ModuleFacts, fn: FunctionFacts) -> None:
         scope = self.ev.enclosing(fn, module)
         for decorator in fn.decorators:
-            if not isinstance(decorator, CallExpr):
+            if not isinstance(decorator, CallExpr) or not isinstance(decorator.func, Attr):
                 continue
-            method = getattr(decorator.func, "attr", None)
-            if method is None:
-                continue
-            owner = self.owner_of(self.out, scope, decorator.func.value)  # type: ignore[union-attr]
+            method = decorator.func.attr
+            owner = self.owner_of(self.out, scope, decorator.func.value)
             if owner is None:
                 continue
             self.owner_decorator(scope, fn, decorator, owner, method, self.at(scope, decorator.span))
