@@ -49,9 +49,11 @@ def main() -> None:
     parser.add_argument("path")
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--python", default=sys.executable, help="the interpreter whose auditor to run (compare two installs)")
+    parser.add_argument("--no-bandit", action="store_true", help="measure auditor only")
     args = parser.parse_args()
 
-    auditor = [sys.executable, "-m", "auditor", "audit", args.path, "--format", "json", "--isolated", "--exit-zero"]
+    auditor = [args.python, "-m", "auditor", "audit", args.path, "--format", "json", "--isolated", "--exit-zero"]
     if args.jobs:
         auditor += ["--jobs", str(args.jobs)]
     measure(auditor)  # warm the file cache
@@ -60,7 +62,11 @@ def main() -> None:
     print(f"tree: {args.path}")
     print(f"files: {report['files']}  lines: {report['lines']}  findings: {len(report['findings'])}  errors: {len(report['errors'])}")
     print(f"auditor  wall {ours['wall']:6.2f} s  cpu {ours['cpu']:6.2f} s  peak {ours['peak_mib']:7.1f} MiB")
+    per_k = 1000 / max(report["lines"], 1)
+    print(f"per 1k lines  wall {ours['wall'] * per_k * 1000:6.1f} ms  cpu {ours['cpu'] * per_k * 1000:6.1f} ms  ({', '.join(report.get('frameworks', [])) or 'no framework'})")
     bandit = shutil.which("bandit")
+    if args.no_bandit:
+        return
     if bandit is None:
         print("bandit   not installed (pip install bandit) — no side-by-side ratio")
         return

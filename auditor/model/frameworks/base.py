@@ -105,6 +105,7 @@ class Collected:
     mounts: list[Include] = field(default_factory=list)  # sub-apps served under a path
     exception_handlers: list[ExceptionHandler] = field(default_factory=list)
     owners: dict[str, FrameworkAdapter] = field(default_factory=dict)  # app/router id -> the adapter that found it
+    bound_params: dict[str, str] = field(default_factory=dict)  # `init_app.<param>.app` -> the app passed to it
 
 
 @dataclass(frozen=True)
@@ -226,11 +227,41 @@ class FrameworkAdapter:
         value = self.ev.evaluate(scope, expr)
         return value.value if value.known and isinstance(value.value, str) else ""
 
+    def subclass_of(self, qual: str | None, classes: frozenset[str], depth: int = 0) -> bool:
+        """`class Redash(Flask)`: a project class built on one of the framework's classes."""
+        if not qual or depth > 6:
+            return False
+        if qual in classes:
+            return True
+        located = self.index.classes.get(qual)
+        if located is None:
+            return False
+        scope = Scope(located.module)
+        return any(self.subclass_of(self.ev.resolve_expr(scope, base), classes, depth + 1) for base in located.definition.bases)
+
     def owner_of(self, out: Collected, scope: Scope, expr: Expr | None) -> str | None:
         name = self.ev.resolve_expr(scope, expr)
         if name in out.apps or name in out.routers:
             return name
-        return None
+        return out.bound_params.get(name or "")
+
+    def bind_parameters(self, out: Collected) -> None:
+        """`handlers.init_app(app)`: inside `def init_app(app)`, the parameter is that app (helpers of helpers too)."""
+        for _ in range(3):
+            before = len(out.bound_params)
+            for scope, _assignments in self.scopes():
+                for site in scope.function.calls if scope.function else scope.module.calls:
+                    target = self.index.function(self.ev.callee(scope, site.call))
+                    if target is None:
+                        continue
+                    names = [p.name for p in target.params if p.kind == "positional" and p.name not in ("self", "cls")]
+                    passed = list(zip(names, site.call.args, strict=False)) + list(site.call.kwargs)
+                    for param, value in passed:
+                        owner = self.owner_of(out, scope, value)
+                        if owner is not None:
+                            out.bound_params.setdefault(f"{target.qualname}.<param>.{param}", owner)
+            if len(out.bound_params) == before:
+                return
 
 
 _DEV_VALUES = {"local", "dev", "development", "test", "testing", "debug"}

@@ -96,12 +96,14 @@ class FlaskAdapter(FrameworkAdapter):
         self.apis: dict[str, str | None] = {}  # Flask-RESTX/RESTful Api -> the app or blueprint it is bound to
         self.smorest: dict[str, str | None] = {}  # flask-smorest Api -> the app it is bound to
         self.no_specs: set[str] = set()  # RESTX Apis built with add_specs=False: no swagger.json
+        self.api_classes: dict[str, str] = {}  # Api objects of a project subclass -> that class
         self.app_hooks: list[tuple[str, DependencyUse]] = []  # before_app_request on blueprints
         scopes = list(self.scopes())
         for scope, assignments in scopes:
             for assignment in assignments:
                 if isinstance(assignment.value, CallExpr):
                     self._object(scope, assignment.target, assignment.value)
+        self.bind_parameters(out)
         calls = [(scope, site) for scope, _ in scopes for site in (scope.function.calls if scope.function else scope.module.calls)]
         for scope, site in calls:  # registrations first: routes of an Api attach to what it is bound to
             self._registration(scope, site)
@@ -121,11 +123,11 @@ class FlaskAdapter(FrameworkAdapter):
         if ident is None:
             return
         location = self.at(scope, call.span)
-        if kind in FLASK_APPS:
+        if kind in FLASK_APPS or kind in self.index.classes and self.subclass_of(kind, FLASK_APPS):
             self.out.apps[ident] = App(ident, "flask", location, scope.module.module)
             self.out.app_dependencies[ident] = []
             self.out.owners[ident] = self
-        elif kind in BLUEPRINTS:
+        elif kind in BLUEPRINTS or kind in self.index.classes and self.subclass_of(kind, BLUEPRINTS):
             name = call.arg(0, "name")
             router = RouterDecl(
                 ident,
@@ -135,7 +137,9 @@ class FlaskAdapter(FrameworkAdapter):
             )
             self.out.routers[ident] = router
             self.out.owners[ident] = self
-        elif kind in REST_APIS or kind == SMOREST_API:
+        elif kind in REST_APIS or kind == SMOREST_API or kind in self.index.classes and self.subclass_of(kind, REST_APIS):
+            if kind not in REST_APIS and kind != SMOREST_API:
+                self.api_classes[ident] = kind
             self.out.routers[ident] = RouterDecl(ident, location, self.text(scope, call.kwarg("prefix")))
             self.out.owners[ident] = self
             bound = self.ev.resolve_expr(scope, call.arg(0, "app"))
@@ -158,7 +162,7 @@ class FlaskAdapter(FrameworkAdapter):
         if not isinstance(call.func, Attr) or call.func.attr != "init_app" or not call.args:
             return
         owner = self.ev.resolve_expr(scope, call.func.value)
-        target = self.ev.resolve_expr(scope, call.args[0])
+        target = self.owner_of(self.out, scope, call.args[0])
         apis = self.apis if owner in self.apis else self.smorest
         if owner in apis and apis[owner] is None and (target in self.out.apps or target in self.out.routers):
             apis[owner] = target
@@ -187,7 +191,7 @@ class FlaskAdapter(FrameworkAdapter):
                 self.out.includes.append(Include(owner, child, self.text(scope, path), [], location, replaces=path is not None))
         elif method == "add_url_rule":
             self._url_rule(scope, owner, call, location)
-        elif method == "add_resource" and call.args:
+        elif method == "add_resource" or self._adds_resources(owner, method):
             cls = self.ev.resolve_expr(scope, call.args[0])
             endpoint = call.kwarg("endpoint")
             for path in call.args[1:]:
@@ -199,6 +203,12 @@ class FlaskAdapter(FrameworkAdapter):
                 self._before(owner, method, fn, location)
         elif method == "register_error_handler" and len(call.args) >= 2:
             self._error_handler(scope, owner, call.args[0], self.ev.resolve_expr(scope, call.args[1]), location)
+
+    def _adds_resources(self, owner: str, method: str) -> bool:
+        """`api.add_org_resource(...)` on an Api subclass whose method calls `self.add_resource(...)`."""
+        cls = self.api_classes.get(owner)
+        fn = self.index.function(f"{cls}.{method}") if cls else None
+        return fn is not None and any(isinstance(s.call.func, Attr) and s.call.func.attr == "add_resource" for s in fn.calls)
 
     def _url_rule(self, scope: Scope, owner: str, call: CallExpr, location: Location) -> None:
         path = call.arg(0, "rule")

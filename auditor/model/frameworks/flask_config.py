@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ...parsing.facts import Attr, CallExpr, Const, DictExpr, Expr, Guard, Subscript, dotted
+from ...parsing.facts import Attr, CallExpr, Const, DictExpr, Expr, Guard, Name, Subscript, dotted
 from ..cors import cors_policy
 from ..evaluate import Scope
 from ..types import UNKNOWN, App, Evidence, Location, Value
@@ -68,8 +68,13 @@ class FlaskSettings:
                     if not (isinstance(receiver, Attr) and receiver.attr == attribute):
                         continue
                     receiver = receiver.value
-                if self.ev.resolve_expr(scope, receiver) == ident:
+                if self._is(scope, receiver, ident):
                     yield scope, site.call, site.guards
+
+    def _is(self, scope: Scope, expr: Expr | None, ident: str) -> bool:
+        """The expression is the app: by name, or as the parameter of a helper it was passed to."""
+        name = self.ev.resolve_expr(scope, expr) or ""
+        return name == ident or self.out.bound_params.get(name) == ident
 
     # --- config -------------------------------------------------------------------------
 
@@ -92,12 +97,12 @@ class FlaskSettings:
             writes = scope.function.keyed_writes if scope.function else scope.module.keyed_writes
             for write in writes:
                 container = write.container.rpartition(".")
-                if container[2] == "config" and self.ev.resolve(scope, container[0]) == ident:
+                if container[2] == "config" and self._is(scope, Name(container[0]) if "." not in container[0] else None, ident):
                     settings[write.key] = Setting(self.ev.evaluate(scope, write.value), Location(scope.module.path, write.span))
             assignments = scope.function.assignments if scope.function else scope.module.assignments
             for assignment in assignments:  # app.debug = True
                 head, _, attribute = assignment.target.rpartition(".")
-                if attribute == "debug" and head and self.ev.resolve(scope, head) == ident:
+                if attribute == "debug" and head and "." not in head and self._is(scope, Name(head), ident):
                     settings["DEBUG"] = Setting(self.ev.evaluate(scope, assignment.value), Location(scope.module.path, assignment.span))
         return settings
 
@@ -242,7 +247,7 @@ class FlaskSettings:
             return self.ev.resolve_expr(scope, bound)
         for app in self.apps:
             for inner_scope, init in self._calls_on_object(limiter, "init_app"):
-                if init.args and self.ev.resolve_expr(inner_scope, init.args[0]) == app:
+                if init.args and self._is(inner_scope, init.args[0], app):
                     return app
         return None
 
@@ -288,7 +293,7 @@ class FlaskSettings:
         for scope, _ in self.adapter.scopes():  # Swagger(app) without keeping the object
             for site in scope.function.calls if scope.function else scope.module.calls:
                 kind = self.ev.callee(scope, site.call)
-                if kind in DOC_EXTENSIONS and self.ev.resolve_expr(scope, site.call.arg(0, "app")) == ident:
+                if kind in DOC_EXTENSIONS and self._is(scope, site.call.arg(0, "app"), ident):
                     return replace(app, api_docs=Evidence(DOC_EXTENSIONS[kind], Location(scope.module.path, site.call.span)))
         return app
 
@@ -296,7 +301,7 @@ class FlaskSettings:
         if bound == ident:
             return True
         obj = self.adapter.target_id(scope, target)
-        return any(init.args and self.ev.resolve_expr(s, init.args[0]) == ident for s, init in self._calls_on_object(obj or "", "init_app"))
+        return any(init.args and self._is(s, init.args[0], ident) for s, init in self._calls_on_object(obj or "", "init_app"))
 
     def _serves(self, app: str, owner: str) -> bool:
         return app in self.adapter._apps_of(owner, set())

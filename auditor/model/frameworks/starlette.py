@@ -79,6 +79,7 @@ class StarletteAdapter(FrameworkAdapter):
             for assignment in assignments:
                 if isinstance(assignment.value, CallExpr):
                     self._object(scope, assignment.target, assignment.value)
+        self.bind_parameters(out)
         for scope, _ in scopes:
             calls = scope.function.calls if scope.function else scope.module.calls
             for site in calls:
@@ -89,6 +90,8 @@ class StarletteAdapter(FrameworkAdapter):
 
     def _object(self, scope: Scope, target: str, call: CallExpr) -> None:
         kind = self.ev.callee(scope, call)
+        if kind in self.index.classes:  # a project subclass of the framework's app or router class
+            kind = next((c for c in (*self.app_classes, *self.router_classes) if self.subclass_of(kind, frozenset({c}))), kind)
         if kind not in self.app_classes and kind not in self.router_classes:
             return
         ident = self.target_id(scope, target)
