@@ -123,11 +123,11 @@ class FlaskAdapter(FrameworkAdapter):
         if ident is None:
             return
         location = self.at(scope, call.span)
-        if kind in FLASK_APPS or kind in self.index.classes and self.subclass_of(kind, FLASK_APPS):
+        if kind in FLASK_APPS or (kind in self.index.classes and self.subclass_of(kind, FLASK_APPS)):
             self.out.apps[ident] = App(ident, "flask", location, scope.module.module)
             self.out.app_dependencies[ident] = []
             self.out.owners[ident] = self
-        elif kind in BLUEPRINTS or kind in self.index.classes and self.subclass_of(kind, BLUEPRINTS):
+        elif kind in BLUEPRINTS or (kind in self.index.classes and self.subclass_of(kind, BLUEPRINTS)):
             name = call.arg(0, "name")
             router = RouterDecl(
                 ident,
@@ -137,7 +137,7 @@ class FlaskAdapter(FrameworkAdapter):
             )
             self.out.routers[ident] = router
             self.out.owners[ident] = self
-        elif kind in REST_APIS or kind == SMOREST_API or kind in self.index.classes and self.subclass_of(kind, REST_APIS):
+        elif kind in REST_APIS or kind == SMOREST_API or (kind in self.index.classes and self.subclass_of(kind, REST_APIS)):
             if kind not in REST_APIS and kind != SMOREST_API:
                 self.api_classes[ident] = kind
             self.out.routers[ident] = RouterDecl(ident, location, self.text(scope, call.kwarg("prefix")))
