@@ -15,7 +15,7 @@ import fnmatch
 import re
 from collections.abc import Callable
 
-from ..parsing.facts import Attr, BoolOp, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, Not, Param, Seq, Span, callee, dotted
+from ..parsing.facts import Attr, BoolOp, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, Not, Param, Seq, Span, Subscript, callee, dotted
 from .evaluate import Evaluator, Scope, status_code
 from .frameworks.base import AuthVocabulary, DependencyRef
 from .index import ProjectIndex
@@ -221,6 +221,8 @@ class AuthAnalyzer:
                 found = self.dependency(dep.target, dep.instance, depth + 1)
                 if found:
                     return Evidence(f"{fn.name} → {found.text}", found.location or Location(located.module.path, param.span))
+        if _returns_nobody(fn):  # `if creds is None: return None`: anonymous callers get through
+            return None
         verify = self._verifies(scope, fn, depth)
         if verify is not None:
             return Evidence(f"{fn.name} verifies credentials with {verify[0]}", Location(located.module.path, verify[1]))
@@ -387,7 +389,7 @@ class AuthAnalyzer:
                 return decisive
             return None if None in sides else not decisive
         if isinstance(test, Compare) and len(test.ops) == 1:
-            subject = dotted(test.left)
+            subject = dotted(test.left) or _scope_key(test.left)
             if not subject or not _PATH_READS.search(subject):
                 return None
             actual = endpoint if subject.endswith("endpoint") else path
@@ -413,3 +415,22 @@ class AuthAnalyzer:
             prefixes = value.value if isinstance(value.value, (list, tuple)) else [value.value]
             return any(isinstance(p, str) and actual.startswith(p) for p in prefixes)
         return None
+
+
+def _scope_key(expr: Expr) -> str | None:
+    """`scope["path"]` in a pure ASGI middleware reads the path too."""
+    if isinstance(expr, Subscript) and len(expr.index) == 1 and isinstance(expr.index[0], Const) and expr.index[0].value in ("path", "raw_path"):
+        return "path"
+    return None
+
+
+def _returns_nobody(fn: FunctionFacts) -> bool:
+    """A function that returns the caller, but `None` under some test: anonymous callers get through.
+
+    (A middleware's bare `return` after passing the request on is not this: it returns nobody anywhere.)"""
+
+    def empty(value: Expr | None) -> bool:
+        return value is None or (isinstance(value, Const) and value.value is None)
+
+    returns_someone = any(not empty(ret.value) for ret in fn.return_sites)
+    return returns_someone and not fn.yields and any(ret.guards and empty(ret.value) for ret in fn.return_sites)

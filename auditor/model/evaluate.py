@@ -231,6 +231,10 @@ class Evaluator:
             var_name = var.value if isinstance(var, Const) else "?"
             default = self.evaluate(scope, call.kwarg("default"), depth + 1)
             return Value(False, default.value if default.known else None, origin=f"environment variable {var_name}", text=f"config({var_name!r})")
+        if dotted(call.func) in ("frozenset", "set", "tuple", "list", "sorted") and len(call.args) == 1:  # frozenset({"/a"})
+            inner = self.evaluate(scope, call.args[0], depth + 1)
+            if inner.known and isinstance(inner.value, (list, tuple, set, frozenset)):
+                return Value(True, list(inner.value), inner.origin, inner.location, inner.settings_field, inner.text)
         if isinstance(call.func, Attr) and call.func.attr == "split":  # "a,b".split(",")
             base = self.evaluate(scope, call.func.value, depth + 1)
             if base.known and isinstance(base.value, str):

@@ -12,7 +12,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 
-from ..parsing.facts import CallExpr, ModuleFacts
+from ..parsing.facts import CallExpr, ModuleFacts, dotted
 from .auth import AuthAnalyzer
 from .authorization import names_in
 from .evaluate import Scope
@@ -63,6 +63,8 @@ _AUTH_FLOW_SEGMENTS = frozenset(
     }
 )
 _CREDENTIAL_CHECK = re.compile(r"(is_authenticated|is_anonymous|authorization|token|api_?key|credential)", re.I)
+# What a view checks about its caller before answering 401 or sending them to sign in.
+_CALLER_STATE = re.compile(r"\b(current_user|user|session|identity|principal|get_jwt_identity|get_jwt|viewer|account)\b", re.I)
 _WEBHOOK_SEGMENT = re.compile(r"^(web)?hooks?$|[-_]webhooks?$|^webhooks?[-_]", re.I)
 
 
@@ -91,7 +93,7 @@ def chains(facts: Collected, owner: str, seen: frozenset[str] = frozenset()) -> 
         if not mounts:
             return [Chain(owner)]
         for mount in mounts:  # a mounted sub-app: its routes live under the mount path
-            as_step = Include(mount.parent, owner, mount.prefix, facts.app_dependencies.get(owner, []), mount.location)
+            as_step = Include(mount.parent, owner, mount.prefix, facts.app_dependencies.get(owner, []), mount.location, mount=True)
             for chain in chains(facts, mount.parent, seen | {owner}):
                 out.append(Chain(chain.app, [*chain.includes, as_step], [*chain.routers, RouterDecl(owner, mount.location)]))
         return out
@@ -123,19 +125,21 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
     deps: list[DependencyUse] = list(facts.app_dependencies.get(chain.app, []))
     for inc, router in zip(chain.includes, chain.routers, strict=False):
         parts += [inc.prefix] if inc.replaces else [inc.prefix, router.prefix]
+        if inc.mount:
+            deps = []  # what the parent app injects stops at a mounted sub-app
         deps += inc.dependencies + router.dependencies
     path = join_paths(*parts, raw.path)
     deps += raw.dependencies
     params, param_deps = adapter.params(handler, module, path)
     deps += param_deps
-    apps = {chain.app} | {r.id for r in chain.routers if r.id in facts.apps}
-    decorators = list(raw.decorators)
+    apps = {chain.app} | {r.id for r in chain.routers}  # middleware of the app, of mounted apps and of Mount(...)s
+    decorators = list(raw.decorators) + [d for router in chain.routers for d in router.decorators]
     if raw.own_decorators:
         scope = auth.evaluator.enclosing(handler, module)
         decorators = [Decorator(d, scope, Location(module.path, handler.header)) for d in handler.decorators] + decorators
     endpoint = ".".join([r.name for r in chain.routers if r.name] + [raw.endpoint]) if raw.endpoint else None
     wrappers = _wrappers(auth, decorators)
-    verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, endpoint)
+    verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, endpoint, raw.methods)
     return Route(
         app=chain.app,
         methods=raw.methods,
@@ -154,6 +158,11 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
         endpoint=endpoint,
         wrappers=wrappers,
     )
+
+
+def _redirect(value) -> bool:
+    """`redirect(url_for("login"))`, `RedirectResponse("/login")`."""
+    return isinstance(value, CallExpr) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("redirect", "RedirectResponse")
 
 
 def _wrappers(auth: AuthAnalyzer, decorators: list[Decorator]) -> tuple[str, ...]:
@@ -177,9 +186,11 @@ def auth_verdict(
     module: ModuleFacts,
     path: str,
     endpoint: str | None,
+    methods: tuple[str, ...] = (),
 ) -> AuthVerdict:
+    websocket = methods == ("WEBSOCKET",)
     for mw in facts.middleware:
-        if mw.app in apps and mw.authenticates is not None:
+        if mw.app in apps and mw.authenticates is not None and not (websocket and mw.http_only):
             fn = auth.index.function(mw.gate) if mw.gate else None
             if fn is not None and auth.exempts(fn, path, endpoint):
                 continue
@@ -197,9 +208,13 @@ def auth_verdict(
         if evidence is not None:
             return AuthVerdict(True, evidence, "decorator")
     scope = Scope(module, handler)
-    for described, span, guards in auth.rejecting_sites(scope, handler):  # `if not current_user.is_authenticated: abort(401)`
+    sites = auth.rejecting_sites(scope, handler) + [("a redirect to sign in", ret.span, ret.guards) for ret in handler.return_sites if _redirect(ret.value)]
+    # `customer = get_jwt_identity()`: a local holding the caller stands for it
+    callers = {a.target for a in handler.assignments if isinstance(a.value, CallExpr) and _CALLER_STATE.search(dotted(a.value.func) or "")}
+    for described, span, guards in sites:  # `if not current_user.is_authenticated: abort(401)`, `if g.user is None: ...`
         names = [n for g in guards for n in names_in(g.test)]
-        if any(_CREDENTIAL_CHECK.search(n) for n in names):
+        caller_check = described in ("HTTP 401", "a redirect to sign in") and any(_CALLER_STATE.search(n) or n in callers for n in names)
+        if caller_check or any(_CREDENTIAL_CHECK.search(n) for n in names):
             return AuthVerdict(True, Evidence(f"{handler.name} rejects unauthenticated callers with {described}", Location(module.path, span)), "handler")
     rejection = auth.rejection(scope, handler)
     if rejection is not None and any(p for p in handler.params if "token" in p.name.lower() or "key" in p.name.lower() or "authorization" in p.name.lower()):

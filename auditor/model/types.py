@@ -133,6 +133,7 @@ class Middleware:
     kind: str = "class"  # "class" or "function"
     authenticates: Evidence | None = None
     gate: str | None = None  # the function whose early returns let some routes through (exemptions)
+    http_only: bool = False  # never sees websocket connections (`@app.middleware("http")`, BaseHTTPMiddleware)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import libcst as cst
 from .expressions import ExpressionConverter
 from .facts import (
     Assignment,
+    Attr,
     CallExpr,
     CallSite,
     ClassFacts,
@@ -221,6 +222,11 @@ class ModuleExtractor:
                 self.scan(small.value, body, guards, in_loop)
         elif kind is cst.AugAssign:
             self.scan(small.value, body, guards, in_loop)
+            if isinstance(small.operator, cst.AddAssign) and isinstance(small.value, (cst.List, cst.Tuple)):
+                # `routes += [...]` extends a list in place: recorded as the `.extend(...)` it is
+                target = self.expr.convert(small.target)
+                if dotted(target):
+                    body.calls.append(CallSite(CallExpr(Attr(target, "extend"), (self.expr.convert(small.value),), (), span), False, guards, False, in_loop))
         elif kind is cst.Return:
             value = self.expr.convert(small.value) if small.value is not None else None
             body.returns.append(ReturnSite(value, self.span(small), guards))

@@ -62,6 +62,7 @@ class RouterDecl:
     dependencies: list[DependencyUse] = field(default_factory=list)
     hooks: list[tuple[str, str | None, Location]] = field(default_factory=list)
     name: str | None = None  # a blueprint's name: it prefixes its routes' endpoint names
+    decorators: tuple[Decorator, ...] = ()  # wrap every view it serves (Flask-RESTX `Api(decorators=[...])`)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Include:
     location: Location
     only_when: str | None = None  # `if settings.ENV == "development":` around the include
     replaces: bool = False  # the include's prefix replaces the child's own (Flask's register_blueprint)
+    mount: bool = False  # a mounted sub-app: the parent's dependencies do not reach it (its middleware does)
 
 
 @dataclass

@@ -79,9 +79,9 @@ class FastAPIAdapter(StarletteAdapter):
         library_prefixes=("fastapi.", "starlette."),
     )
     schema_generators = ("fastapi.openapi.utils.get_openapi",)
-    framework_label = "fastapi"
-    app_classes = frozenset({"fastapi.FastAPI"})
-    router_classes = frozenset({"fastapi.APIRouter"})
+    # a FastAPI project may mount plain Starlette apps and routers: this adapter reads them too
+    app_classes = frozenset({"fastapi.FastAPI", *StarletteAdapter.app_classes})
+    router_classes = frozenset({"fastapi.APIRouter", *StarletteAdapter.router_classes})
     request_types = StarletteAdapter.request_types | {
         "fastapi.Request",
         "fastapi.WebSocket",
@@ -91,6 +91,8 @@ class FastAPIAdapter(StarletteAdapter):
     }
 
     def make_app(self, scope: Scope, ident: str, kind: str, call: CallExpr, location: Location) -> App:
+        if kind != "fastapi.FastAPI":
+            return super().make_app(scope, ident, kind, call, location)
         title = call.kwarg("title")
         debug = self.ev.evaluate(scope, call.kwarg("debug")) if call.kwarg("debug") is not None else None
         schema = call.kwarg("openapi_url")

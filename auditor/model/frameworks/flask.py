@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...parsing.facts import Attr, CallExpr, CallSite, ClassFacts, Const, Expr, FunctionFacts, ModuleFacts, Seq
+from ...parsing.facts import Attr, CallExpr, CallSite, ClassFacts, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq
 from ..evaluate import Scope, status_code
 from ..types import App, DependencyUse, ExceptionHandler, Location, RawRead, RouteParam
 from .base import AuthVocabulary, Collected, Decorator, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
@@ -155,6 +155,8 @@ class FlaskAdapter(FrameworkAdapter):
             prefix = self.text(scope, path) if path is not None else (f"/{name.value}" if isinstance(name, Const) and isinstance(name.value, str) else "")
             self.out.routers[ident] = RouterDecl(ident, location, prefix)
             self.out.owners[ident] = self
+        if ident in self.out.routers and call.kwarg("decorators") is not None:  # Api/Namespace(decorators=[...])
+            self.out.routers[ident].decorators = tuple(Decorator(d, scope, location) for d in getattr(call.kwarg("decorators"), "items", ()))
 
     def _registration(self, scope: Scope, site: CallSite) -> None:
         """`api.init_app(app)`: an Api bound after it was built."""
@@ -221,22 +223,33 @@ class FlaskAdapter(FrameworkAdapter):
             if cls:
                 self._view_class(owner, path.value, cls, location, _text(view.arg(0, "name")), self.methods(call.kwarg("methods")))
             return
+        wrappers: tuple[Decorator, ...] = ()
+        if isinstance(view, CallExpr) and view.args:  # view_func=login_required(dashboard)
+            wrappers = (Decorator(view.func, scope, location),)
+            view = view.args[0]
         handler = self.ev.resolve_expr(scope, view)
         fn = self.index.function(handler)
         if handler and fn is not None:
             methods = self.methods(call.kwarg("methods")) or ("GET",)
-            self.out.routes.append(RouteDecl(owner, methods, path.value, handler, location, [], endpoint=_text(endpoint) or fn.name))
+            self.out.routes.append(RouteDecl(owner, methods, path.value, handler, location, [], wrappers, _text(endpoint) or fn.name))
 
     def _view_class(self, owner: str, path: str, cls: str, location: Location, endpoint: str | None, methods: tuple[str, ...] = ()) -> None:
         """A MethodView / Resource: one route per HTTP method it implements, wrapped by its class decorators."""
-        wrappers = self._class_wrappers(cls)
         handlers = [(m.upper(), f"{c}.{m}") for m in HTTP_METHODS for c in [self._defining_class(cls, m)] if c]
-        if not handlers and self._defining_class(cls, "dispatch_request"):  # a plain View
-            handlers = [(m, f"{self._defining_class(cls, 'dispatch_request')}.dispatch_request") for m in (methods or ("GET",))]
+        dispatcher = self._defining_class(cls, "dispatch_request")
+        if not handlers and dispatcher:  # a plain View: its `methods` attribute says which
+            declared = methods or self._class_methods(cls) or ("GET",)
+            handlers = [(m, f"{dispatcher}.dispatch_request") for m in declared]
         for method, handler in handlers:
             if methods and method not in methods:
                 continue
+            wrappers = self._class_wrappers(cls, method.lower())
             self.out.routes.append(RouteDecl(owner, (method,), path, handler, location, [], wrappers, endpoint or cls.rsplit(".", 1)[-1].lower()))
+
+    def _class_methods(self, cls: str) -> tuple[str, ...]:
+        located = self.index.classes.get(cls)
+        field = next((f for f in located.definition.fields if f.target == "methods"), None) if located else None
+        return self.methods(field.value) if field is not None else ()
 
     def _defining_class(self, cls: str, method: str, depth: int = 0) -> str | None:
         if f"{cls}.{method}" in self.index.functions:
@@ -251,8 +264,8 @@ class FlaskAdapter(FrameworkAdapter):
                 return found
         return None
 
-    def _class_wrappers(self, cls: str, depth: int = 0) -> tuple[Decorator, ...]:
-        """`decorators = [...]` / `method_decorators = [...]` on the view class or its bases."""
+    def _class_wrappers(self, cls: str, method: str, depth: int = 0) -> tuple[Decorator, ...]:
+        """`decorators = [...]` / `method_decorators = [...]` (or `{"post": [...]}`, per method) on the class or its bases."""
         located = self.index.classes.get(cls)
         if located is None or depth > 5:
             return ()
@@ -262,10 +275,12 @@ class FlaskAdapter(FrameworkAdapter):
         for field in definition.fields:
             if field.target in ("decorators", "method_decorators"):
                 items = field.value.items if isinstance(field.value, Seq) else ()
-                items = tuple(i for v in getattr(field.value, "values", ()) for i in getattr(v, "items", ())) or items  # {"get": [...]}
+                if isinstance(field.value, DictExpr):
+                    chosen = [v for k, v in zip(field.value.keys, field.value.values, strict=False) if isinstance(k, Const) and k.value == method]
+                    items = tuple(i for v in chosen if isinstance(v, Seq) for i in v.items)
                 out += [Decorator(item, scope, Location(located.module.path, field.span)) for item in items]
         for base in definition.bases:
-            out += self._class_wrappers(self.ev.resolve_expr(scope, base) or "", depth + 1)
+            out += self._class_wrappers(self.ev.resolve_expr(scope, base) or "", method, depth + 1)
         return tuple(out)
 
     def _before(self, owner: str, kind: str, fn: str, location: Location) -> None:

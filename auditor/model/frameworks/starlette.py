@@ -21,6 +21,7 @@ from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDec
 from .requests import RequestShape, request_reads
 
 _PATH_TEST = re.compile(r"(^|\.)(path|url\.path|endpoint)$")
+BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
 CORS_MIDDLEWARE = "starlette.middleware.cors.CORSMiddleware"
 AUTHENTICATION_MIDDLEWARE = "starlette.middleware.authentication.AuthenticationMiddleware"
 REQUIRES = "starlette.authentication.requires"
@@ -58,6 +59,7 @@ class StarletteAdapter(FrameworkAdapter):
         "starlette.exceptions.HTTPException": "starlette.exceptions.HTTPException",
         "starlette.middleware.Middleware": "starlette.middleware.Middleware",
         "starlette.requests.Request": "starlette.requests.Request",
+        "fastapi.middleware.base.BaseHTTPMiddleware": BASE_HTTP_MIDDLEWARE,
         "starlette.routing.Router": "starlette.routing.Router",
     }
     vocabulary = AuthVocabulary(
@@ -65,7 +67,6 @@ class StarletteAdapter(FrameworkAdapter):
         library_prefixes=("starlette.",),
     )
     schema_generators = ("starlette.schemas.SchemaGenerator",)
-    framework_label = "starlette"
     app_classes: ClassVar[frozenset[str]] = frozenset({"starlette.applications.Starlette"})
     router_classes: ClassVar[frozenset[str]] = frozenset({"starlette.routing.Router"})
     request_types: ClassVar[frozenset[str]] = frozenset({"starlette.requests.Request", "starlette.websockets.WebSocket", "starlette.requests.HTTPConnection"})
@@ -123,7 +124,7 @@ class StarletteAdapter(FrameworkAdapter):
         body_limit = (
             Evidence("Starlette(max_body_size=...)", location) if limit is not None and not (isinstance(limit, Const) and limit.value is None) else None
         )
-        return App(ident, self.framework_label, location, scope.module.module, debug=debug, body_limit=body_limit)
+        return App(ident, "starlette", location, scope.module.module, debug=debug, body_limit=body_limit)
 
     def declared_dependencies(self, scope: Scope, call: CallExpr, level: str) -> list[DependencyUse]:
         return []
@@ -163,6 +164,18 @@ class StarletteAdapter(FrameworkAdapter):
         for located in self.index.globals.get(qual, ()):
             value = located.definition.value
             self.route_list(Scope(located.module), owner, value, depth + 1)
+        for call_scope, call in self._list_growth(qual):  # routes.append(Route(...)), routes.extend([...]), routes += [...]
+            added = call.args[-1] if call.args else None
+            self.route_list(call_scope, owner, Seq("list", (added,)) if call.func.attr != "extend" and added is not None else added, depth + 1)  # type: ignore[union-attr]
+
+    def _list_growth(self, qual: str):
+        for module in self.index.modules.values():
+            for fn in (None, *module.functions.values()):
+                scope = Scope(module, fn)
+                for site in fn.calls if fn else module.calls:
+                    func = site.call.func
+                    if isinstance(func, Attr) and func.attr in ("append", "extend", "insert") and self.ev.resolve_expr(scope, func.value) == qual:
+                        yield scope, site.call
 
     def _route_entry(self, scope: Scope, owner: str, call: CallExpr, depth: int) -> None:
         kind = ROUTE_CLASSES.get(self.ev.callee(scope, call) or "")
@@ -180,6 +193,8 @@ class StarletteAdapter(FrameworkAdapter):
             elif target in self.index.classes:
                 self.endpoint_class(owner, path, target, location)
             else:
+                if call.kwarg("middleware") is not None:  # Route(..., middleware=[...]) wraps this route alone
+                    owner = self._scoped_router(scope, owner, call, location, "", f"{owner}/route:{location}")
                 methods = self.methods(call.kwarg("methods")) or ("GET",)
                 self.add_route(owner, methods, path, target, location)
         elif kind == "mount":
@@ -190,10 +205,7 @@ class StarletteAdapter(FrameworkAdapter):
             elif child in self.out.routers:
                 self.out.includes.append(Include(owner, child, path, [], location))
             elif call.kwarg("routes") is not None:  # Mount("/api", routes=[...]): an anonymous router
-                ident = f"{owner}/mount:{location}"
-                self.out.routers[ident] = RouterDecl(ident, location)
-                self.out.owners[ident] = self
-                self.out.includes.append(Include(owner, ident, path, [], location))
+                ident = self._scoped_router(scope, owner, call, location, path, f"{owner}/mount:{location}")
                 self.route_list(scope, ident, call.kwarg("routes"), depth + 1)
         elif kind == "host":
             child = self.ev.resolve_expr(scope, call.arg(1, "app"))
@@ -201,6 +213,16 @@ class StarletteAdapter(FrameworkAdapter):
                 self.out.mounts.append(Include(owner, child, "", [], location))
             elif child in self.out.routers:
                 self.out.includes.append(Include(owner, child, "", [], location))
+
+    def _scoped_router(self, scope: Scope, owner: str, call: CallExpr, location: Location, prefix: str, ident: str) -> str:
+        """An anonymous router for a `Mount(routes=...)` or a `Route(middleware=...)`, with the middleware it declares."""
+        self.out.routers[ident] = RouterDecl(ident, location)
+        self.out.owners[ident] = self
+        self.out.includes.append(Include(owner, ident, prefix, [], location))
+        for item in getattr(call.kwarg("middleware"), "items", ()):
+            if isinstance(item, CallExpr) and item.args:
+                self.add_middleware(scope, ident, self.ev.resolve_expr(scope, item.args[0]) or "?", item, self.at(scope, item.span))
+        return ident
 
     def endpoint_class(self, owner: str, path: str, cls: str, location: Location) -> None:
         """An `HTTPEndpoint` subclass: one route per method it defines."""
@@ -262,7 +284,8 @@ class StarletteAdapter(FrameworkAdapter):
 
     def add_middleware(self, scope: Scope, app: str, cls: str, call: CallExpr, location: Location) -> None:
         evidence, gate = self.middleware_auth(scope, cls, call)
-        self.out.middleware.append(Middleware(app, cls, location, "class", evidence, gate))
+        http_only = self.subclass_of(cls, frozenset({BASE_HTTP_MIDDLEWARE}))
+        self.out.middleware.append(Middleware(app, cls, location, "class", evidence, gate, http_only))
         if cls == CORS_MIDDLEWARE:
             self.out.cors.append(self.cors(scope, app, call, location))
 
@@ -327,7 +350,7 @@ class StarletteAdapter(FrameworkAdapter):
                 self.add_route(owner, methods, path.value, fn.qualname, location)
         elif method == "middleware" and owner in self.out.apps:
             evidence = self.auth.function(fn)
-            self.out.middleware.append(Middleware(owner, fn.qualname, location, "function", evidence, fn.qualname))
+            self.out.middleware.append(Middleware(owner, fn.qualname, location, "function", evidence, fn.qualname, http_only=True))
         elif method == "exception_handler" and owner in self.out.apps and decorator.args:
             exc = self.ev.resolve_expr(scope, decorator.args[0]) or str(status_code(decorator.args[0]) or "?")
             self.add_exception_handler(owner, exc, fn.qualname, location)
