@@ -166,7 +166,7 @@ class StarletteAdapter(FrameworkAdapter):
             self.route_list(Scope(located.module), owner, value, depth + 1)
         for call_scope, call in self._list_growth(qual):  # routes.append(Route(...)), routes.extend([...]), routes += [...]
             added = call.args[-1] if call.args else None
-            self.route_list(call_scope, owner, Seq("list", (added,)) if call.func.attr != "extend" and added is not None else added, depth + 1)  # type: ignore[union-attr]
+            self.route_list(call_scope, owner, Seq("list", (added,)) if call.func.attr != "extend" and added is not None else added, depth + 1)
 
     def _list_growth(self, qual: str):
         for module in self.index.modules.values():
