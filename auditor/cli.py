@@ -17,9 +17,9 @@ from . import __version__
 from .config import Config, ConfigError, find_config, load_config
 from .engine.baseline import apply_baseline, read_baseline, write_baseline
 from .engine.registry import Registry, RegistryError, load_registry
-from .engine.rule import Severity
 from .engine.runner import AuditResult, audit
 from .engine.scoring import score
+from .taxonomy import Severity
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
 

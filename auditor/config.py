@@ -12,7 +12,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from .engine.rule import Severity
+from .taxonomy import Severity
 
 CONFIG_FILES = ("auditor.toml", ".auditor.toml", "pyproject.toml")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..engine.rule import Severity
 from ..engine.runner import AuditResult
+from ..taxonomy import Severity
 
 COMMAND = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice", Severity.INFO: "notice"}
 PER_LEVEL, PER_JOB = 10, 50  # GitHub drops annotations beyond these, silently

@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..engine.rule import Category, Severity
 from ..engine.runner import AuditResult
 from ..model.types import AppModel
+from ..taxonomy import Category, Severity
 
 STYLE = {
     Severity.CRITICAL: "bold white on red",
