@@ -392,36 +392,23 @@ def _phases(problems: list[ProblemRow], s: dict[str, str]) -> list[dict[str, Any
     return [{"title": s[key], "items": [p for p in problems if p.severity in severities]} for key, severities in phases]
 
 
+def _env_entry(s: dict[str, str], name: str, required: bool, default: str | None, location: object) -> dict[str, Any]:
+    """One environment variable of the deployment checklist."""
+    if required:
+        note = s["checklist.required"]
+    else:
+        note = s["checklist.optional"].format(default=default) if default and default != "None" else s["checklist.optional_none"]
+    return {"name": name, "required": required, "secret": bool(_SECRET_NAME.search(name)), "note": note, "place": str(location)}
+
+
 def _checklist(result: AuditResult, s: dict[str, str]) -> dict[str, Any]:
     model = result.model
     env: dict[str, dict[str, Any]] = {}
     for field_ in model.settings:
         default = None if field_.required else (repr(field_.default.value) if field_.default.known else field_.default.text)
-        env.setdefault(
-            field_.env_name,
-            {
-                "name": field_.env_name,
-                "required": field_.required,
-                "secret": bool(_SECRET_NAME.search(field_.env_name)),
-                "note": s["checklist.required"]
-                if field_.required
-                else (s["checklist.optional"].format(default=default) if default not in (None, "None") else s["checklist.optional_none"]),
-                "place": str(field_.location),
-            },
-        )
+        env.setdefault(field_.env_name, _env_entry(s, field_.env_name, field_.required, default, field_.location))
     for read in model.env_reads:
-        env.setdefault(
-            read.name,
-            {
-                "name": read.name,
-                "required": read.required,
-                "secret": bool(_SECRET_NAME.search(read.name)),
-                "note": s["checklist.required"]
-                if read.required
-                else (s["checklist.optional"].format(default=read.default) if read.default else s["checklist.optional_none"]),
-                "place": str(read.location),
-            },
-        )
+        env.setdefault(read.name, _env_entry(s, read.name, read.required, read.default, read.location))
     ran = {r.code for r in result.rules}
     failing = {f.code for f in result.findings if not f.suppressed}
     passing = {p.code for p in result.passes}
