@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from ...parsing.facts import ModuleFacts
 from ..types import Location, Unmodelled
+from .aiohttp import AiohttpAdapter
 from .base import AuthVocabulary, FrameworkAdapter
 from .fastapi import FastAPIAdapter
 from .flask import FlaskAdapter
 from .starlette import StarletteAdapter
 
-ADAPTERS: tuple[type[FrameworkAdapter], ...] = (StarletteAdapter, FastAPIAdapter, FlaskAdapter)
+ADAPTERS: tuple[type[FrameworkAdapter], ...] = (StarletteAdapter, FastAPIAdapter, FlaskAdapter, AiohttpAdapter)
 
 # Web frameworks no adapter models yet: their routes are invisible, and the report must say so.
 UNMODELLED = {
@@ -22,7 +23,6 @@ UNMODELLED = {
     "rest_framework": "Django REST Framework",
     "litestar": "Litestar",
     "starlite": "Starlite",
-    "aiohttp.web": "aiohttp",
     "sanic": "Sanic",
     "tornado.web": "Tornado",
     "falcon": "Falcon",
