@@ -12,9 +12,7 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +25,7 @@ from auditor.engine.rule import Severity
 from auditor.engine.runner import audit
 
 from .conftest import FIXTURES, ROOT
+from .helpers import bearer, free_port, service_package, wait_for_port
 
 SERVICE = FIXTURES / "reference_service"
 WEBHOOK_SECRET = "w" * 40
@@ -46,54 +45,14 @@ def test_the_audit_finds_nothing_and_scores_it_ready(registry):
     assert result.scores.total >= 9.5 and result.scores.verdict == "ready"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port}")
-
-
 @pytest.fixture
-def redis_server():
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed; .ci/run installs Debian's redis-server")
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _wait_for_port(port)
-    server = {"url": f"redis://127.0.0.1:{port}/0", "process": process, "port": port}
-    yield server
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
-def service(monkeypatch):
+def service():
     """The reference service's `create_app` and `Settings`, imported from the fixture."""
-    monkeypatch.syspath_prepend(str(SERVICE))
-    for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
-        monkeypatch.delitem(sys.modules, name)
-    from app.main import create_app  # noqa: PLC0415 - the fixture's package, on the path only here
-    from app.settings import Settings
+    with service_package(SERVICE):
+        from app.main import create_app  # the fixture's package, on the path only here
+        from app.settings import Settings
 
-    return create_app, Settings
+        yield create_app, Settings
 
 
 def make_client(service, redis_server, **overrides):
@@ -113,10 +72,7 @@ def make_client(service, redis_server, **overrides):
 
 
 def token(user: str = "u1", orgs: tuple[str, ...] = ("o1",)) -> dict[str, str]:
-    import jwt
-
-    claims = {"sub": user, "orgs": list(orgs), "aud": "agents-api", "exp": int(time.time()) + 600}
-    return {"Authorization": f"Bearer {jwt.encode(claims, JWT_SECRET, algorithm='HS256')}"}
+    return bearer(JWT_SECRET, user, orgs)
 
 
 def test_requests_without_a_token_get_401(service, redis_server):
@@ -207,7 +163,7 @@ def test_the_readiness_probe_answers_503_when_redis_is_down(service, redis_serve
 def test_sigterm_lets_an_in_flight_request_finish(redis_server, tmp_path):
     import httpx
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **ENV, "APP_REDIS_URL": redis_server["url"], "PYTHONPATH": os.pathsep.join([str(SERVICE), str(ROOT / "tests")])}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "reference_slow_app:app", "--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "20"],
@@ -216,7 +172,7 @@ def test_sigterm_lets_an_in_flight_request_finish(redis_server, tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for_port(port, timeout=20)
+        wait_for_port(port, timeout=20)
         outcome: dict = {}
 
         def slow_request() -> None:

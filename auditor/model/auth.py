@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from ..parsing.facts import Attr, BoolOp, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, Not, Param, Seq, Span, Subscript, callee, dotted
-from .evaluate import Evaluator, Scope, status_code
+from .evaluate import Evaluator, Scope, names_in, status_code
 from .frameworks.base import AuthVocabulary, DependencyRef
 from .index import ProjectIndex
 from .types import Evidence, Location
@@ -46,6 +46,11 @@ _AUTH_NAME = re.compile(
     r"auth_required|login_required|jwt_required|get_user_from_token|valid(ate)?_token|api_key_auth)",
     re.I,
 )
+# What a check reads when it is about the caller's credentials, or about who the caller is.
+CREDENTIAL_CHECK = re.compile(r"(is_authenticated|is_anonymous|authorization|token|api_?key|credential)", re.I)
+# A role only a signed-in caller can have: a 403 on it turns anonymous callers away too.
+ROLE_CHECK = re.compile(r"(admin|superuser|staff|role|is_logged_in|logged_in)", re.I)
+CALLER_STATE = re.compile(r"\b(current_user|user|session|identity|principal|get_jwt_identity|get_jwt|viewer|account)\b", re.I)
 # Where a request's path or endpoint is read, for hooks and middleware that exempt some routes.
 _PATH_READS = re.compile(r"(^|\.)(path|url\.path|full_path|endpoint|url_rule\.rule|raw_path)$")
 
@@ -67,6 +72,7 @@ class AuthAnalyzer:
         self.vocabulary = vocabulary or AuthVocabulary()
         self.dependency_of: DependencyFinder = dependency_of or (lambda scope, param: None)
         self._memo: dict[tuple[str, bool], Evidence | None] = {}
+        self._composing: set[str] = set()  # wrappers being judged, against decorators that apply each other
 
     def is_configured(self, qual: str) -> bool:
         short = qual.rsplit(".", 1)[-1].removesuffix("()")
@@ -229,6 +235,20 @@ class AuthAnalyzer:
         reject = self.rejection(scope, fn, depth)
         if reject is not None:
             return Evidence(f"{fn.name} rejects with {reject[0]}", Location(located.module.path, reject[1]))
+        return self._applies_auth_decorators(scope, fn, depth)
+
+    def _applies_auth_decorators(self, scope: Scope, fn: FunctionFacts, depth: int) -> Evidence | None:
+        """`return key_auth(f)(*args)` / `login_required(f)(...)`: a wrapper that hands over to auth decorators."""
+        applied = [site.call.func for site in fn.calls if isinstance(site.call.func, CallExpr)]
+        if not applied or depth > 4 or fn.qualname in self._composing:
+            return None
+        self._composing.add(fn.qualname)
+        try:
+            found = [self.decorator(scope, expr) for expr in applied]
+        finally:
+            self._composing.discard(fn.qualname)
+        if all(found):
+            return Evidence(f"{fn.name} applies {', '.join(e.text for e in found if e)}", found[0].location if found[0] else None)
         return None
 
     def hook(self, fn: FunctionFacts) -> Evidence | None:
@@ -246,6 +266,16 @@ class AuthAnalyzer:
         reject = self.rejection(scope, fn)
         if reject is None:
             return None
+        if reject[0] == "HTTP 403" or "forbidden" in reject[0].lower() or "permission" in reject[0].lower():
+            # a 403 for a reason of its own (maintenance, an import in progress) is not a login check
+            about_caller = [
+                span
+                for _, span, guards in self.rejecting_sites(scope, fn)
+                if any(CREDENTIAL_CHECK.search(n) or CALLER_STATE.search(n) for g in guards for n in names_in(g.test))
+            ]
+            if not about_caller:
+                return None
+            reject = (reject[0], about_caller[0])
         return Evidence(f"{fn.name} rejects with {reject[0]}", Location(located.module.path, reject[1]))
 
     def rejecting_call(self, scope: Scope, call: CallExpr) -> int | None:

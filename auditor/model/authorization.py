@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from ..parsing.facts import CallExpr, Const, FunctionFacts, Other, Seq, dotted
 from .auth import AuthAnalyzer
-from .evaluate import Scope
+from .evaluate import Scope, names_in
 from .types import Evidence, Location, Route
 
 _AUTHORIZING_CALL = re.compile(r"(authori[sz]|permission|member|access|(^|_)can_|check_|ensure_|assert_|require_|verify_org|belongs)", re.I)
@@ -137,28 +137,6 @@ def _gating_decorator(handler: FunctionFacts, module, auth: AuthAnalyzer, tenant
             if rejection is not None:
                 return Evidence(f"@{name.rsplit('.', 1)[-1]} checks the tenant id and rejects with {rejection[0]}", Location(module.path, handler.header))
     return None
-
-
-def names_in(expr) -> list[str]:
-    """Dotted names inside a condition, including call receivers: `not user.is_owner(org)`."""
-    out: list[str] = []
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        name = dotted(node)
-        if name:
-            out.append(name)
-            continue
-        if isinstance(node, CallExpr):
-            stack.append(node.func)
-            stack.extend(node.args)
-        for attr in ("value", "left", "right", "comparators"):
-            child = getattr(node, attr, None)
-            if isinstance(child, tuple):
-                stack.extend(child)
-            elif child is not None and not isinstance(child, (str, int, float, bool)):
-                stack.append(child)
-    return out
 
 
 def with_authorization(route: Route, auth: AuthAnalyzer, tenant_names: frozenset[str]) -> Route:

@@ -301,3 +301,25 @@ def annotation_text(expr: Expr | None) -> str | None:
 def is_optional_annotation(expr: Expr | None) -> bool:
     text = annotation_text(expr) or ""
     return "None" in text or text.startswith(("Optional[", "typing.Optional["))
+
+
+def names_in(expr: Expr | None) -> list[str]:
+    """Dotted names inside a condition, including call receivers: `not user.is_owner(org)`."""
+    out: list[str] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        name = dotted(node)
+        if name:
+            out.append(name)
+            continue
+        if isinstance(node, CallExpr):
+            stack.append(node.func)
+            stack.extend(node.args)
+        for attr in ("value", "left", "right", "comparators"):
+            child = getattr(node, attr, None)
+            if isinstance(child, tuple):
+                stack.extend(child)
+            elif child is not None and not isinstance(child, (str, int, float, bool)):
+                stack.append(child)
+    return out

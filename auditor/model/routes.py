@@ -13,58 +13,28 @@ import re
 from dataclasses import dataclass, field
 
 from ..parsing.facts import CallExpr, ModuleFacts, dotted
-from .auth import AuthAnalyzer
-from .authorization import names_in
-from .evaluate import Scope
+from .auth import CALLER_STATE, CREDENTIAL_CHECK, ROLE_CHECK, AuthAnalyzer
+from .evaluate import Scope, names_in
 from .frameworks.base import Collected, Decorator, Include, RouteDecl, RouterDecl, join_paths
 from .index import Located
 from .types import AuthVerdict, DependencyUse, Evidence, Hook, Location, Route
 
 _PUBLIC_SEGMENTS = frozenset(
     {
-        "health",
-        "healthz",
-        "healthcheck",
-        "health-check",
-        "livez",
-        "readyz",
-        "ready",
-        "readiness",
-        "live",
-        "liveness",
-        "ping",
-        "metrics",
-        "docs",
-        "redoc",
-        "openapi.json",
-        "favicon.ico",
-        "robots.txt",
-        "token",
-        "access-token",
-        "refresh",
-        "refresh-token",
+        *("health", "healthz", "healthcheck", "health-check", "livez", "readyz", "ready", "readiness", "live", "liveness", "ping"),
+        *("metrics", "favicon.ico", "robots.txt", "token", "access-token", "refresh", "refresh-token"),
+        *("docs", "redoc", "openapi.json", "openapi", "openapi.yaml", "swagger", "swagger.json", "swagger-ui", "api-docs"),
     }
 )
 # A segment anywhere in the path that makes it part of signing in.
 _AUTH_FLOW_SEGMENTS = frozenset(
     {
-        "login",
-        "signin",
-        "sign-in",
-        "signup",
-        "sign-up",
-        "register",
-        "password-reset",
-        "password-recovery",
-        "forgot-password",
-        "reset-password",
-        "recover-password",
-        "verify-email",
+        *("login", "signin", "sign-in", "signup", "sign-up", "register", "logout", "log-out", "signout", "sign-out"),
+        *("password-reset", "password-recovery", "forgot-password", "reset-password", "recover-password"),
+        *("verify-email", "confirm", "confirm-email", "resend-confirmation-email"),
+        *("authorize", "authorized", "oauth2callback", "saml", "sso", "otp", "email-otp", "2fa", "mfa", "totp"),
     }
 )
-_CREDENTIAL_CHECK = re.compile(r"(is_authenticated|is_anonymous|authorization|token|api_?key|credential)", re.I)
-# What a view checks about its caller before answering 401 or sending them to sign in.
-_CALLER_STATE = re.compile(r"\b(current_user|user|session|identity|principal|get_jwt_identity|get_jwt|viewer|account)\b", re.I)
 _WEBHOOK_SEGMENT = re.compile(r"^(web)?hooks?$|[-_]webhooks?$|^webhooks?[-_]", re.I)
 
 
@@ -210,11 +180,12 @@ def auth_verdict(
     scope = Scope(module, handler)
     sites = auth.rejecting_sites(scope, handler) + [("a redirect to sign in", ret.span, ret.guards) for ret in handler.return_sites if _redirect(ret.value)]
     # `customer = get_jwt_identity()`: a local holding the caller stands for it
-    callers = {a.target for a in handler.assignments if isinstance(a.value, CallExpr) and _CALLER_STATE.search(dotted(a.value.func) or "")}
+    callers = {a.target for a in handler.assignments if isinstance(a.value, CallExpr) and CALLER_STATE.search(dotted(a.value.func) or "")}
     for described, span, guards in sites:  # `if not current_user.is_authenticated: abort(401)`, `if g.user is None: ...`
         names = [n for g in guards for n in names_in(g.test)]
-        caller_check = described in ("HTTP 401", "a redirect to sign in") and any(_CALLER_STATE.search(n) or n in callers for n in names)
-        if caller_check or any(_CREDENTIAL_CHECK.search(n) for n in names):
+        caller_check = described in ("HTTP 401", "a redirect to sign in") and any(CALLER_STATE.search(n) or n in callers for n in names)
+        caller_check = caller_check or (described == "HTTP 403" and any(ROLE_CHECK.search(n) for n in names))
+        if caller_check or any(CREDENTIAL_CHECK.search(n) for n in names):
             return AuthVerdict(True, Evidence(f"{handler.name} rejects unauthenticated callers with {described}", Location(module.path, span)), "handler")
     rejection = auth.rejection(scope, handler)
     if rejection is not None and any(p for p in handler.params if "token" in p.name.lower() or "key" in p.name.lower() or "authorization" in p.name.lower()):
@@ -238,10 +209,10 @@ def public_reason(path: str, methods: tuple[str, ...], options: RouteOptions) ->
         return None
     if segments[0] == ".well-known":
         return "a /.well-known document"
-    last = segments[-1].lower()
+    last = segments[-1].lower().replace("_", "-")
     if last in _PUBLIC_SEGMENTS:
         return f"a {last} endpoint is public by nature"
-    flow = next((s for s in segments if s.lower() in _AUTH_FLOW_SEGMENTS), None)
+    flow = next((s for s in segments if s.lower().replace("_", "-") in _AUTH_FLOW_SEGMENTS), None)
     if flow is not None:
         return f"part of the {flow} flow, public by nature"
     if last == "callback" and any(s.lower() in ("oauth", "oauth2", "auth", "sso") for s in segments):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
-from ...parsing.facts import Attr, CallExpr, CallSite, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq
+from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq
 from ..cors import cors_policy
 from ..evaluate import Scope
 from ..types import UNKNOWN, App, DependencyUse, Evidence, Hook, Location, Middleware, RawRead, RouteParam, Value
@@ -63,7 +63,8 @@ class AiohttpAdapter(FrameworkAdapter):
         for scope, assignments in scopes:
             for assignment in assignments:
                 if isinstance(assignment.value, CallExpr):
-                    self._object(scope, assignment.target, assignment.value)
+                    self._object(scope, assignment, assignment.value)
+        self.alias_factory_results(out)
         self.bind_parameters(out)
         for scope, _ in scopes:
             for site in scope.function.calls if scope.function else scope.module.calls:
@@ -83,9 +84,9 @@ class AiohttpAdapter(FrameworkAdapter):
                     if owner in out.apps:
                         self._cors(scope, owner, site.call)
 
-    def _object(self, scope: Scope, target: str, call: CallExpr) -> None:
+    def _object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
         kind = self.ev.callee(scope, call)
-        ident = self.target_id(scope, target)
+        ident = self.object_id(scope, assignment)
         if ident is None:
             return
         location = self.at(scope, call.span)
@@ -243,7 +244,9 @@ class AiohttpAdapter(FrameworkAdapter):
             value = self.ev.evaluate(scope, options.kwarg("allow_credentials")) if isinstance(options, CallExpr) else UNKNOWN
             if value.known and value.value is True:
                 credentials = Value(True, True, text="allow_credentials=True")
-        self.out.cors.append(cors_policy(app, self.at(scope, call.span), Value(True, origins, text=repr(origins)), UNKNOWN, credentials, origins_label="defaults"))
+        self.out.cors.append(
+            cors_policy(app, self.at(scope, call.span), Value(True, origins, text=repr(origins)), UNKNOWN, credentials, origins_label="defaults")
+        )
 
     # --- what the handler receives ---------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from ...parsing.facts import Attr, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
+from ...parsing.facts import Assignment, Attr, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
 from ..evaluate import Evaluator, Scope
 from ..types import (
     App,
@@ -203,6 +203,28 @@ class FrameworkAdapter:
                 fields = tuple(self.model_fields(model))
                 out.append(RouteParam(model.rsplit(".", 1)[-1], read.source, model.rsplit(".", 1)[-1], Location(module.path, read.span), fields))
         return out
+
+    def object_id(self, scope: Scope, assignment: Assignment) -> str | None:
+        """The identity of an object an assignment creates; `global app` in a factory makes it the module's."""
+        if assignment.is_global and "." not in assignment.target:
+            return f"{scope.module.module}.{assignment.target}" if scope.module.module else assignment.target
+        return self.target_id(scope, assignment.target)
+
+    def alias_factory_results(self, out: Collected) -> None:
+        """`app = create_app()`: the module global is the app the factory builds and returns."""
+        for scope, assignments in self.scopes():
+            for assignment in assignments:
+                value = assignment.value
+                if not isinstance(value, CallExpr) or "." in assignment.target:
+                    continue
+                factory = self.index.functions.get(self.ev.callee(scope, value) or "")
+                if factory is None:
+                    continue
+                inner = Scope(factory.module, factory.definition)
+                built = next((o for r in factory.definition.return_sites if (o := self.owner_of(out, inner, r.value))), None)
+                ident = self.object_id(scope, assignment)
+                if built is not None and ident is not None and ident not in out.apps and ident not in out.routers:
+                    out.bound_params.setdefault(ident, built)
 
     def scopes(self) -> Iterator[tuple[Scope, tuple]]:
         for module in self.index.modules.values():

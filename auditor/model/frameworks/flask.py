@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...parsing.facts import Attr, CallExpr, CallSite, ClassFacts, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq
+from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, ClassFacts, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq
 from ..evaluate import Scope, status_code
 from ..types import App, DependencyUse, ExceptionHandler, Location, RawRead, RouteParam
 from .base import AuthVocabulary, Collected, Decorator, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
@@ -102,7 +102,8 @@ class FlaskAdapter(FrameworkAdapter):
         for scope, assignments in scopes:
             for assignment in assignments:
                 if isinstance(assignment.value, CallExpr):
-                    self._object(scope, assignment.target, assignment.value)
+                    self._object(scope, assignment, assignment.value)
+        self.alias_factory_results(out)
         self.bind_parameters(out)
         calls = [(scope, site) for scope, _ in scopes for site in (scope.function.calls if scope.function else scope.module.calls)]
         for scope, site in calls:  # registrations first: routes of an Api attach to what it is bound to
@@ -117,9 +118,9 @@ class FlaskAdapter(FrameworkAdapter):
         self._apply_app_hooks()
         FlaskSettings(self, out).apply()
 
-    def _object(self, scope: Scope, target: str, call: CallExpr) -> None:
+    def _object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
         kind = self.ev.callee(scope, call) or ""
-        ident = self.target_id(scope, target)
+        ident = self.object_id(scope, assignment)
         if ident is None:
             return
         location = self.at(scope, call.span)
@@ -218,22 +219,24 @@ class FlaskAdapter(FrameworkAdapter):
         endpoint = call.arg(1, "endpoint")
         if not (isinstance(path, Const) and isinstance(path.value, str)) or view is None:
             return
-        if isinstance(view, CallExpr) and isinstance(view.func, Attr) and view.func.attr == "as_view":  # MethodView.as_view("items")
+        wrappers: tuple[Decorator, ...] = ()
+        while isinstance(view, CallExpr) and view.args and not _as_view(view):  # login_required(dashboard), jwt_required()(View.as_view(...))
+            wrappers += (Decorator(view.func, scope, location),)
+            view = view.args[0]
+        if isinstance(view, CallExpr) and isinstance(view.func, Attr) and _as_view(view):  # MethodView.as_view("items")
             cls = self.ev.resolve_expr(scope, view.func.value)
             if cls:
-                self._view_class(owner, path.value, cls, location, _text(view.arg(0, "name")), self.methods(call.kwarg("methods")))
+                self._view_class(owner, path.value, cls, location, _text(view.arg(0, "name")), self.methods(call.kwarg("methods")), wrappers)
             return
-        wrappers: tuple[Decorator, ...] = ()
-        if isinstance(view, CallExpr) and view.args:  # view_func=login_required(dashboard)
-            wrappers = (Decorator(view.func, scope, location),)
-            view = view.args[0]
         handler = self.ev.resolve_expr(scope, view)
         fn = self.index.function(handler)
         if handler and fn is not None:
             methods = self.methods(call.kwarg("methods")) or ("GET",)
             self.out.routes.append(RouteDecl(owner, methods, path.value, handler, location, [], wrappers, _text(endpoint) or fn.name))
 
-    def _view_class(self, owner: str, path: str, cls: str, location: Location, endpoint: str | None, methods: tuple[str, ...] = ()) -> None:
+    def _view_class(
+        self, owner: str, path: str, cls: str, location: Location, endpoint: str | None, methods: tuple[str, ...] = (), outer: tuple[Decorator, ...] = ()
+    ) -> None:
         """A MethodView / Resource: one route per HTTP method it implements, wrapped by its class decorators."""
         handlers = [(m.upper(), f"{c}.{m}") for m in HTTP_METHODS for c in [self._defining_class(cls, m)] if c]
         dispatcher = self._defining_class(cls, "dispatch_request")
@@ -243,7 +246,7 @@ class FlaskAdapter(FrameworkAdapter):
         for method, handler in handlers:
             if methods and method not in methods:
                 continue
-            wrappers = self._class_wrappers(cls, method.lower())
+            wrappers = outer + self._class_wrappers(cls, method.lower())
             self.out.routes.append(RouteDecl(owner, (method,), path, handler, location, [], wrappers, endpoint or cls.rsplit(".", 1)[-1].lower()))
 
     def _class_methods(self, cls: str) -> tuple[str, ...]:
@@ -382,6 +385,10 @@ class FlaskAdapter(FrameworkAdapter):
         scope = Scope(module, handler)
         reads = request_reads(handler, self._is_request(scope), REQUEST_SHAPE)
         return tuple(RawRead(r.text, Location(module.path, r.span)) for r in reads if r.raw and not r.validated)
+
+
+def _as_view(call: CallExpr) -> bool:
+    return isinstance(call.func, Attr) and call.func.attr == "as_view"
 
 
 def _text(expr: Expr | None) -> str | None:

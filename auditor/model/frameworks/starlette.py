@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from ...parsing.facts import Attr, CallExpr, CallSite, Const, Expr, FunctionFacts, ModuleFacts, Seq, dotted
-from ..authorization import names_in
+from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Const, Expr, FunctionFacts, ModuleFacts, Seq, dotted
 from ..cors import cors_policy
-from ..evaluate import Scope, status_code
+from ..evaluate import Scope, names_in, status_code
 from ..types import UNKNOWN, App, DependencyUse, Evidence, ExceptionHandler, Hook, Location, Middleware, RawRead, RouteParam, Value
 from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
 from .requests import RequestShape, request_reads
@@ -79,7 +78,8 @@ class StarletteAdapter(FrameworkAdapter):
         for scope, assignments in scopes:  # objects first: routes and includes refer to them
             for assignment in assignments:
                 if isinstance(assignment.value, CallExpr):
-                    self._object(scope, assignment.target, assignment.value)
+                    self._object(scope, assignment, assignment.value)
+        self.alias_factory_results(out)
         self.bind_parameters(out)
         for scope, _ in scopes:
             calls = scope.function.calls if scope.function else scope.module.calls
@@ -89,13 +89,13 @@ class StarletteAdapter(FrameworkAdapter):
             for fn in module.functions.values():
                 self._decorators(module, fn)
 
-    def _object(self, scope: Scope, target: str, call: CallExpr) -> None:
+    def _object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
         kind = self.ev.callee(scope, call)
         if kind in self.index.classes:  # a project subclass of the framework's app or router class
             kind = next((c for c in (*self.app_classes, *self.router_classes) if self.subclass_of(kind, frozenset({c}))), kind)
         if kind not in self.app_classes and kind not in self.router_classes:
             return
-        ident = self.target_id(scope, target)
+        ident = self.object_id(scope, assignment)
         if ident is None:
             return
         location = self.at(scope, call.span)
