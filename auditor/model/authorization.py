@@ -41,7 +41,7 @@ def tenant_inputs(route: Route, tenant_names: frozenset[str]) -> tuple[str, ...]
             out.extend(f"{p.name}.{f}" for f in p.model_fields if normalise(f) in names)
             if normalise(p.name) in names:
                 out.append(p.name)
-    return tuple(out)
+    return tuple(dict.fromkeys(out))
 
 
 def check_authorization(route: Route, handler: FunctionFacts, module, auth: AuthAnalyzer, inputs: tuple[str, ...]) -> Evidence | None:

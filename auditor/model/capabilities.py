@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..parsing.facts import Seq
 from .evaluate import status_code
 from .types import AppModel, Evidence, Location
 
@@ -84,6 +85,11 @@ def security_headers(model: AppModel) -> Evidence | None:
 
 def _status_codes(info) -> set[int]:
     codes: set[int] = set()
+    for ret in info.facts.return_sites:  # Flask: `return body, 429`
+        if isinstance(ret.value, Seq) and ret.value.kind == "tuple" and len(ret.value.items) >= 2:
+            code = status_code(ret.value.items[1])
+            if code:
+                codes.add(code)
     for site in info.facts.calls:
         for key in ("status_code", "status"):
             code = status_code(site.call.kwarg(key))

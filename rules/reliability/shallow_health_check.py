@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel
+from auditor.parsing.facts import dotted
 
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "healthcheck", "health-check", "ready", "readyz", "readiness", "live", "livez", "liveness", "ping"})
 _PROBE_CALL = re.compile(
@@ -80,7 +81,7 @@ class ShallowHealthCheck(Rule):
         deps = sorted({i.name for i in model.integrations if i.kind in ("database", "cache", "queue")})
         for app in model.served_apps:
             routes = model.routes_of(app)
-            health = [r for r in routes if r.path.strip("/").split("/")[-1].lower() in HEALTH_SEGMENTS]
+            health = [r for r in routes if _is_health(r.path)]
             if not routes:
                 continue
             if not health:
@@ -99,8 +100,19 @@ class ShallowHealthCheck(Rule):
         if info is None or depth > 2:
             return False
         for site in info.facts.calls:
-            name = getattr(site.call.func, "attr", None) or ""
+            name = getattr(site.call.func, "attr", None) or (dotted(site.call.func) or "").rsplit(".", 1)[-1]
             if _PROBE_CALL.search(name) or (site.awaited and name):
                 return True
         callees = {model.evaluate_callee(site, handler, info.path) for site in info.facts.calls}
         return any(self._probes(model, q, depth + 1) for q in callees if q in model.functions)
+
+
+def _is_health(path: str) -> bool:
+    """`/healthz`, `/v1/health/ready`; `/status` too when it is the service's own (`/status`, `/api/v1/status`)."""
+    segments = [s.lower() for s in path.strip("/").split("/") if s]
+    if not segments:
+        return False
+    if segments[-1] in HEALTH_SEGMENTS:
+        return True
+    prefix_only = all(s in ("api", "internal", "_") or (s[:1] == "v" and s[1:].isdigit()) for s in segments[:-1])
+    return segments[-1] in ("status", "status.json") and prefix_only  # `/crm/status` is the CRM's, not the service's

@@ -64,7 +64,7 @@ class NoBodySizeLimit(AppCapabilityRule):
     impact = "Out-of-memory crashes from one large request"
     references = ("CWE-400", "OWASP-API4:2023")
     messages = {
-        "missing": "The app accepts request bodies of any size (Starlette and uvicorn set no limit): one large "
+        "missing": "The app accepts request bodies of any size (no limit of the framework's, no middleware answering 413): one large "
         'request can exhaust memory. (If a proxy limits bodies, declare `assume = ["edge-body-limit"]`.)',
     }
     translations = {
@@ -74,8 +74,8 @@ class NoBodySizeLimit(AppCapabilityRule):
             "fix": "Отклоняйте тела больше нескольких мегабайт ответом 413 — в middleware или на прокси (тогда объявите это в конфигурации).",
             "why": "Один запрос с JSON на 1 ГБ разбирается в память; несколько параллельных кладут процесс (out "
             "of memory), и вместе с ним падают все остальные запросы.",
-            "message.missing": "Приложение принимает тела запросов любого размера (Starlette и uvicorn их не "
-            "ограничивают): один большой запрос может исчерпать память. (Если размер ограничивает прокси, "
+            "message.missing": "Приложение принимает тела запросов любого размера (ни лимита фреймворка, ни middleware "
+            "с ответом 413): один большой запрос может исчерпать память. (Если размер ограничивает прокси, "
             'укажите `assume = ["edge-body-limit"]`.)',
         }
     }

@@ -44,7 +44,7 @@ class DebugEnabled(Rule):
     fix = "Default debug to False and enable it only through a development-only setting."
     impact = "Tracebacks with source and paths shown to anyone"
     references = ("CWE-489", "CWE-209", "OWASP-API8:2023")
-    messages = {"on": "The app is built with debug={value}: unhandled errors answer with full tracebacks."}
+    messages = {"on": "Debug mode is on ({value}): unhandled errors answer with full tracebacks."}
     translations = {
         "ru": {
             "impact": "Трейсбеки с кодом и путями видны всем",
@@ -53,7 +53,7 @@ class DebugEnabled(Rule):
             "why": "В режиме отладки Starlette отвечает на необработанные ошибки полным трейсбеком в HTML: "
             "строки кода, пути к файлам, версии библиотек, иногда значения переменных — карта сервиса для "
             "любого, кто вызовет ошибку.",
-            "message.on": "Приложение создаётся с debug={value}: необработанные ошибки отвечают полными трейсбеками.",
+            "message.on": "Включён режим отладки ({value}): необработанные ошибки отвечают полными трейсбеками.",
         }
     }
 

@@ -8,6 +8,8 @@ from auditor.model.types import AppModel, FunctionInfo
 from auditor.parsing.facts import Attr, Await, CallExpr, Const, Expr, Name, Subscript, dotted
 
 _SECRET_VALUE = re.compile(r"(signature|sig|digest|hmac|mac|token|secret|api_?key|password|passwd|pwd_hash|expected)$", re.I)
+# What a value computed or read as a secret shows in its expression.
+_SECRETISH = re.compile(r"(hmac|digest|hash|sign|secret|token|password|key|compare|crypt|mac)", re.I)
 _DIGEST_METHODS = frozenset({"hexdigest", "digest"})
 _RESERIALIZERS = re.compile(r"(^|\.)(json\.dumps|dumps|model_dump_json|json|jsonable_encoder|str|orjson\.dumps|ujson\.dumps)$")
 _PASS_THROUGH = frozenset({"encode", "decode", "strip", "replace"})
@@ -27,6 +29,28 @@ def _sensitive(expr: Expr) -> str | None:
         owner = expr.value if isinstance(expr, Subscript) else expr.func.value if isinstance(expr, CallExpr) and isinstance(expr.func, Attr) else None
         return f"{dotted(owner) or '...'}[{key!r}]"
     return None
+
+
+def _label(expr: Expr) -> bool:
+    """`PathTokens.ASSET`, `signal.SIGKILL`: a constant naming a kind, not a secret value."""
+    name = dotted(expr) or ""
+    last = name.rsplit(".", 1)[-1]
+    return "." in name and last.isupper() and not _SECRET_VALUE.search(last)
+
+
+def _confirmation(left: Expr, right: Expr) -> bool:
+    names = [(dotted(side) or _literal_key(side) or "").lower() for side in (left, right)]
+    return any(word in n for n in names for word in ("confirm", "repeat", "again", "retype"))
+
+
+def _plain_local(info: FunctionInfo, name: str) -> bool:
+    """`expected = task_type.get("for_entity")`: a local named like a secret that holds nothing secret."""
+    if "." in name or "[" in name:
+        return False
+    values = [a.value for a in info.facts.assignments if a.target == name and a.value is not None]
+    if not values:
+        return False  # a parameter or a global: what it holds is not visible here
+    return not any(_SECRETISH.search(repr(v)) for v in values)  # names and literals: `headers.get("x-signature")`
 
 
 def _container(expr: Expr) -> str:
@@ -136,12 +160,15 @@ class InsecureSignatureCompare(Rule):
             left, right = compare.left, compare.comparators[0]
             if _trivial(left) or _trivial(right):
                 continue
+            if _label(left) or _label(right) or _confirmation(left, right):
+                continue  # an enum member or a constant naming a kind; a password and its confirmation
             heads = {_container(side).split(".")[0] for side in (left, right)}
             if len(heads) == 1 and "" not in heads and _container(left) != (dotted(left) or ""):
                 continue  # body.current_password == body["new_password"]: both from the caller, no secret
-            secret = _sensitive(left) or _sensitive(right)
-            if secret is None:
+            named = [n for n in (_sensitive(left), _sensitive(right)) if n]
+            if not named or all(_plain_local(info, n) for n in named):
                 continue
+            secret = named[0]
             yield self.finding(info.at(compare.span), "timing", anchor=f"compare:{info.facts.qualname}:{secret}", value=secret, op=compare.ops[0])
 
     def _hmac_inputs(self, info: FunctionInfo) -> Iterator[Result]:

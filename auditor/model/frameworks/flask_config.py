@@ -140,6 +140,11 @@ class FlaskSettings:
             qual = self.ev.resolve(scope, name)
             if qual in self.index.classes:
                 return qual, None
+            fn_qual, marker, param = qual.partition(".<param>.")
+            located_fn = self.index.functions.get(fn_qual) if marker else None
+            declared = located_fn.definition.param(param) if located_fn else None
+            if located_fn is not None and declared is not None and declared.default is not None:  # create_app(config=ProdConfig)
+                return self._config_class(self.ev.enclosing(located_fn.definition, located_fn.module), declared.default)
             located = self.index.globals.get(qual)
             if located and located[-1].definition.value is not None:
                 return self._config_class(Scope(located[-1].module), located[-1].definition.value)
