@@ -377,7 +377,7 @@ class AuthAnalyzer:
 
     # --- exemptions -----------------------------------------------------------------------
 
-    def exempts(self, fn: FunctionFacts, path: str, endpoint: str | None) -> bool:
+    def exempts(self, fn: FunctionFacts, path: str, endpoint: str | None, opts: frozenset[str] = frozenset()) -> bool:
         """Whether a hook or middleware lets this route through before it rejects anyone.
 
         It does when an early `return` (or a call to the next handler) runs under a
@@ -389,31 +389,31 @@ class AuthAnalyzer:
         reject = self.rejection(scope, fn)
         limit = reject[1].line if reject else None
         sites = self.rejecting_sites(scope, fn)
-        if sites and all(self._guard_false(scope, guards, path, endpoint) for _, _, guards in sites):
+        if sites and all(self._guard_false(scope, guards, path, endpoint, opts) for _, _, guards in sites):
             return True  # `if request.url.path != "/health" and ...: return 401` never rejects /health
         for ret in fn.return_sites:
             if (limit is not None and ret.span.line > limit) or self._returned_status(ret.value) in (401, 403):
                 continue
             for guard in ret.guards:
-                verdict = self._path_test(scope, guard.test, path, endpoint)
+                verdict = self._path_test(scope, guard.test, path, endpoint, opts)
                 if verdict is not None and verdict != guard.negated:
                     return True
         return False
 
-    def _guard_false(self, scope: Scope, guards: tuple[Guard, ...], path: str, endpoint: str | None) -> bool:
+    def _guard_false(self, scope: Scope, guards: tuple[Guard, ...], path: str, endpoint: str | None, opts: frozenset[str]) -> bool:
         for guard in guards:
-            verdict = self._path_test(scope, guard.test, path, endpoint)
+            verdict = self._path_test(scope, guard.test, path, endpoint, opts)
             if verdict is not None and verdict == guard.negated:
                 return True
         return False
 
-    def _path_test(self, scope: Scope, test: Expr, path: str, endpoint: str | None) -> bool | None:
+    def _path_test(self, scope: Scope, test: Expr, path: str, endpoint: str | None, opts: frozenset[str] = frozenset()) -> bool | None:
         """What a test of the request's path/endpoint evaluates to for this route; None when it is not one."""
         if isinstance(test, Not):
-            inner = self._path_test(scope, test.value, path, endpoint)
+            inner = self._path_test(scope, test.value, path, endpoint, opts)
             return None if inner is None else not inner
         if isinstance(test, BoolOp):
-            sides = (self._path_test(scope, test.left, path, endpoint), self._path_test(scope, test.right, path, endpoint))
+            sides = (self._path_test(scope, test.left, path, endpoint, opts), self._path_test(scope, test.right, path, endpoint, opts))
             decisive = test.op == "or"  # True decides an `or`, False decides an `and`
             if decisive in sides:
                 return decisive
@@ -434,6 +434,9 @@ class AuthAnalyzer:
             if op in ("==", "!="):
                 return (actual == value.value) == (op == "==")
             return None
+        opt = _opt_key(test)  # `route_handler.opt.get("public")`: a flag the handler carries
+        if opt is not None:
+            return opt in opts
         if isinstance(test, CallExpr) and isinstance(test.func, Attr) and test.func.attr == "startswith":
             subject = dotted(test.func.value)
             if not subject or not _PATH_READS.search(subject):
@@ -445,6 +448,19 @@ class AuthAnalyzer:
             prefixes = value.value if isinstance(value.value, (list, tuple)) else [value.value]
             return any(isinstance(p, str) and actual.startswith(p) for p in prefixes)
         return None
+
+
+def _opt_key(expr: Expr) -> str | None:
+    """The key of `handler.opt.get("key")` / `handler.opt["key"]`."""
+    if isinstance(expr, CallExpr) and isinstance(expr.func, Attr) and expr.func.attr == "get" and expr.args:
+        owner, key = expr.func.value, expr.args[0]
+    elif isinstance(expr, Subscript) and len(expr.index) == 1:
+        owner, key = expr.value, expr.index[0]
+    else:
+        return None
+    if (dotted(owner) or "").endswith(".opt") and isinstance(key, Const) and isinstance(key.value, str):
+        return key.value
+    return None
 
 
 def _scope_key(expr: Expr) -> str | None:

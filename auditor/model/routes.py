@@ -109,7 +109,7 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
         decorators = [Decorator(d, scope, Location(module.path, handler.header)) for d in handler.decorators] + decorators
     endpoint = ".".join([r.name for r in chain.routers if r.name] + [raw.endpoint]) if raw.endpoint else None
     wrappers = _wrappers(auth, decorators)
-    verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, endpoint, raw.methods)
+    verdict = auth_verdict(facts, apps, deps, decorators, auth, handler, module, path, endpoint, raw.methods, raw.opts)
     return Route(
         app=chain.app,
         methods=raw.methods,
@@ -128,6 +128,14 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
         endpoint=endpoint,
         wrappers=wrappers,
     )
+
+
+def _searches(pattern: str, path: str) -> bool:
+    """Litestar matches exclusion patterns anywhere in the path (`re.search`)."""
+    try:
+        return re.search(pattern, path) is not None
+    except re.error:
+        return False
 
 
 def _redirect(value) -> bool:
@@ -157,18 +165,21 @@ def auth_verdict(
     path: str,
     endpoint: str | None,
     methods: tuple[str, ...] = (),
+    opts: frozenset[str] = frozenset(),
 ) -> AuthVerdict:
     websocket = methods == ("WEBSOCKET",)
     for mw in facts.middleware:
         if mw.app in apps and mw.authenticates is not None and not (websocket and mw.http_only):
             fn = auth.index.function(mw.gate) if mw.gate else None
-            if fn is not None and auth.exempts(fn, path, endpoint):
+            if fn is not None and auth.exempts(fn, path, endpoint, opts):
+                continue
+            if mw.exclude_opt_key in opts or any(_searches(pattern, path) for pattern in mw.exclude):
                 continue
             return AuthVerdict(True, Evidence(f"middleware {mw.cls.rsplit('.', 1)[-1]}: {mw.authenticates.text}", mw.location), "middleware")
     for dep in deps:
         if dep.hook:
             fn = auth.index.function(dep.target)
-            evidence = auth.hook(fn) if fn is not None and not auth.exempts(fn, path, endpoint) else None
+            evidence = auth.hook(fn) if fn is not None and not auth.exempts(fn, path, endpoint, opts) else None
         else:
             evidence = auth.dependency(dep.target, dep.instance)
         if evidence is not None:

@@ -134,6 +134,8 @@ class Middleware:
     authenticates: Evidence | None = None
     gate: str | None = None  # the function whose early returns let some routes through (exemptions)
     http_only: bool = False  # never sees websocket connections (`@app.middleware("http")`, BaseHTTPMiddleware)
+    exclude: tuple[str, ...] = ()  # path patterns it lets through (`re.search`): Litestar's `exclude=[...]`
+    exclude_opt_key: str | None = None  # a handler opt that lets the handler through (`exclude_from_auth`)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ class RouteDecl:
     decorators: tuple[Decorator, ...] = ()  # wrappers the handler's own decorators do not show (class-level)
     endpoint: str | None = None  # the framework's name for the route (Flask endpoints)
     own_decorators: bool = True  # the handler's decorators wrap what is served (False: `decorators` says which)
+    opts: frozenset[str] = frozenset()  # flags the handler carries for middleware and guards (Litestar's `opt`)
 
 
 @dataclass

@@ -13,15 +13,15 @@ from .aiohttp import AiohttpAdapter
 from .base import AuthVocabulary, FrameworkAdapter
 from .fastapi import FastAPIAdapter
 from .flask import FlaskAdapter
+from .litestar import LitestarAdapter
 from .starlette import StarletteAdapter
 
-ADAPTERS: tuple[type[FrameworkAdapter], ...] = (StarletteAdapter, FastAPIAdapter, FlaskAdapter, AiohttpAdapter)
+ADAPTERS: tuple[type[FrameworkAdapter], ...] = (StarletteAdapter, FastAPIAdapter, FlaskAdapter, AiohttpAdapter, LitestarAdapter)
 
 # Web frameworks no adapter models yet: their routes are invisible, and the report must say so.
 UNMODELLED = {
     "django": "Django",
     "rest_framework": "Django REST Framework",
-    "litestar": "Litestar",
     "starlite": "Starlite",
     "sanic": "Sanic",
     "tornado.web": "Tornado",
