@@ -23,7 +23,8 @@ def measure(command: list[str]) -> dict:
     """Wall time, and CPU and peak memory of this one process tree (os.wait4's rusage)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err)
+        # from a neutral folder: `python -m auditor` must import the installed auditor, not a checkout's
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=tempfile.gettempdir())
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--no-bandit", action="store_true", help="measure auditor only")
     args = parser.parse_args()
 
+    args.path = os.path.abspath(args.path)
     auditor = [args.python, "-m", "auditor", "audit", args.path, "--format", "json", "--isolated", "--exit-zero"]
     if args.jobs:
         auditor += ["--jobs", str(args.jobs)]

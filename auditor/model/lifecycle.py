@@ -31,6 +31,8 @@ def process_lifecycle(evaluator: Evaluator, apps: list[str]) -> Lifecycle:
         for scope_fn, calls in [(None, module.calls)] + [(fn, fn.calls) for fn in module.functions.values()]:
             scope = Scope(module, scope_fn)
             for site in calls:
+                if (dotted(site.call.func) or "").rsplit(".", 1)[-1] not in ("signal", "add_signal_handler", "register"):
+                    continue  # cheap: resolve only the calls that can install a handler
                 target = evaluator.callee(scope, site.call) or ""
                 location = Location(module.path, site.call.span)
                 if target == "signal.signal" or target.endswith(".add_signal_handler"):

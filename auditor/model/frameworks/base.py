@@ -155,6 +155,7 @@ class FrameworkAdapter:
         self.auth = auth
         self.index = evaluator.index
         self.servers = servers  # the production server commands the deployment files name
+        self._bases: dict[str, tuple[str, ...]] = {}
 
     def collect(self, out: Collected) -> None:
         raise NotImplementedError
@@ -213,10 +214,17 @@ class FrameworkAdapter:
 
     def alias_factory_results(self, out: Collected) -> None:
         """`app = create_app()`: the module global is the app the factory builds and returns."""
+        factories = {
+            located.definition.name
+            for located in self.index.functions.values()
+            if any(self.owner_of(out, Scope(located.module, located.definition), r.value) for r in located.definition.return_sites if dotted(r.value))
+        }
+        if not factories:
+            return
         for scope, assignments in self.scopes():
             for assignment in assignments:
                 value = assignment.value
-                if not isinstance(value, CallExpr) or "." in assignment.target:
+                if not isinstance(value, CallExpr) or "." in assignment.target or (dotted(value.func) or "").rsplit(".", 1)[-1] not in factories:
                     continue
                 factory = self.index.functions.get(self.ev.callee(scope, value) or "")
                 if factory is None:
@@ -261,8 +269,16 @@ class FrameworkAdapter:
         located = self.index.classes.get(qual)
         if located is None:
             return False
-        scope = Scope(located.module)
-        return any(self.subclass_of(self.ev.resolve_expr(scope, base), classes, depth + 1) for base in located.definition.bases)
+        return any(b in classes or self.subclass_of(b, classes, depth + 1) for b in self.bases(qual))
+
+    def bases(self, qual: str) -> tuple[str, ...]:
+        """A project class's resolved bases (memoised: many objects are instances of a few classes)."""
+        cached = self._bases.get(qual)
+        if cached is None:
+            located = self.index.classes[qual]
+            scope = Scope(located.module)
+            cached = self._bases[qual] = tuple(b for b in (self.ev.resolve_expr(scope, e) for e in located.definition.bases) if b)
+        return cached
 
     def owner_of(self, out: Collected, scope: Scope, expr: Expr | None) -> str | None:
         name = self.ev.resolve_expr(scope, expr)
@@ -274,13 +290,19 @@ class FrameworkAdapter:
         """`handlers.init_app(app)`: inside `def init_app(app)`, the parameter is that app (helpers of helpers too)."""
         for _ in range(3):
             before = len(out.bound_params)
+            # only calls that pass something named like an app or router are worth resolving
+            names = {ident.rsplit(".", 1)[-1] for ident in (*out.apps, *out.routers, *out.bound_params)}
+            names |= {ident.rsplit(".", 1)[-1] for ident in out.bound_params.values()}
             for scope, _assignments in self.scopes():
                 for site in scope.function.calls if scope.function else scope.module.calls:
+                    passed_names = [dotted(a) for a in (*site.call.args, *(v for _, v in site.call.kwargs))]
+                    if not any(n and n.rsplit(".", 1)[-1] in names for n in passed_names):
+                        continue
                     target = self.index.function(self.ev.callee(scope, site.call))
                     if target is None:
                         continue
-                    names = [p.name for p in target.params if p.kind == "positional" and p.name not in ("self", "cls")]
-                    passed = list(zip(names, site.call.args, strict=False)) + list(site.call.kwargs)
+                    positional = [p.name for p in target.params if p.kind == "positional" and p.name not in ("self", "cls")]
+                    passed = list(zip(positional, site.call.args, strict=False)) + list(site.call.kwargs)
                     for param, value in passed:
                         owner = self.owner_of(out, scope, value)
                         if owner is not None:

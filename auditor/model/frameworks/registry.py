@@ -37,29 +37,24 @@ UNMODELLED = {
 }
 
 
-def _imported(module: ModuleFacts) -> set[str]:
-    return {ref.module if ref.name is None else f"{ref.module}.{ref.name}" for ref in module.imports.values()} | set(module.star_imports)
-
-
-def _matches(name: str, prefix: str) -> bool:
-    return name == prefix or name.startswith(prefix + ".")
-
-
 def detect(modules: list[ModuleFacts]) -> tuple[list[type[FrameworkAdapter]], list[Unmodelled]]:
     """The adapters this tree needs, and the frameworks it uses that none models."""
     found: set[type[FrameworkAdapter]] = set()
     unmodelled: dict[str, Unmodelled] = {}
+    marks = {marker: adapter for adapter in ADAPTERS for marker in adapter.markers}
     for module in sorted(modules, key=lambda m: m.path):
-        names = _imported(module)
-        for adapter in ADAPTERS:
-            if adapter not in found and any(_matches(n, m) for n in names for m in adapter.markers):
-                found.add(adapter)
-        for prefix, label in UNMODELLED.items():
-            if label is None or label in unmodelled:
-                continue
-            hit = next((ref for ref in module.imports.values() if _matches(ref.module if ref.name is None else f"{ref.module}.{ref.name}", prefix)), None)
-            if hit is not None:
-                unmodelled[label] = Unmodelled(label, Location(module.path, hit.span))
+        for ref in module.imports.values():
+            name = ref.module if ref.name is None else f"{ref.module}.{ref.name}"
+            parts = name.split(".")
+            for prefix in (".".join(parts[: i + 1]) for i in range(len(parts))):  # `a`, `a.b`, `a.b.c`
+                if prefix in marks:
+                    found.add(marks[prefix])
+                label = UNMODELLED.get(prefix)
+                if label is not None and label not in unmodelled:
+                    unmodelled[label] = Unmodelled(label, Location(module.path, ref.span))
+        for star in module.star_imports:
+            if star.split(".")[0] in marks:
+                found.add(marks[star.split(".")[0]])
     chosen = [a for a in ADAPTERS if a in found and not any(a in other.extends for other in found)]
     return chosen, sorted(unmodelled.values(), key=lambda u: u.framework)
 
