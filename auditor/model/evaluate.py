@@ -313,6 +313,9 @@ def names_in(expr: Expr | None) -> list[str]:
         if name:
             out.append(name)
             continue
+        if isinstance(node, Subscript) and len(node.index) == 1 and isinstance(node.index[0], Const) and dotted(node.value):
+            out.append(f"{dotted(node.value)}.{node.index[0].value}")  # request["user"] reads like request.user
+            continue
         if isinstance(node, CallExpr):
             stack.append(node.func)
             stack.extend(node.args)

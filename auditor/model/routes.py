@@ -35,6 +35,8 @@ _AUTH_FLOW_SEGMENTS = frozenset(
         *("authorize", "authorized", "oauth2callback", "saml", "sso", "otp", "email-otp", "2fa", "mfa", "totp"),
     }
 )
+# Exceptions that answer 401: the caller is not signed in (`NotAuthorizedException`, `HTTPUnauthorized`).
+_UNAUTHENTICATED = re.compile(r"(Un|Not)authori[sz]ed|Unauthenticated|NotAuthenticated", re.I)
 _WEBHOOK_SEGMENT = re.compile(r"^(web)?hooks?$|[-_]webhooks?$|^webhooks?[-_]", re.I)
 
 
@@ -194,7 +196,8 @@ def auth_verdict(
     callers = {a.target for a in handler.assignments if isinstance(a.value, CallExpr) and CALLER_STATE.search(dotted(a.value.func) or "")}
     for described, span, guards in sites:  # `if not current_user.is_authenticated: abort(401)`, `if g.user is None: ...`
         names = [n for g in guards for n in names_in(g.test)]
-        caller_check = described in ("HTTP 401", "a redirect to sign in") and any(CALLER_STATE.search(n) or n in callers for n in names)
+        unauthenticated = described in ("HTTP 401", "a redirect to sign in") or bool(_UNAUTHENTICATED.search(described))
+        caller_check = unauthenticated and any(CALLER_STATE.search(n) or n in callers for n in names)
         caller_check = caller_check or (described == "HTTP 403" and any(ROLE_CHECK.search(n) for n in names))
         if caller_check or any(CREDENTIAL_CHECK.search(n) for n in names):
             return AuthVerdict(True, Evidence(f"{handler.name} rejects unauthenticated callers with {described}", Location(module.path, span)), "handler")

@@ -9,30 +9,66 @@ lists passed to `app.add_routes`.
 
 from __future__ import annotations
 
+import ast
+import re
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import ClassVar
 
-from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq
+from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Name, Other, Seq
 from ..cors import cors_policy
 from ..evaluate import Scope
 from ..types import UNKNOWN, App, DependencyUse, Evidence, Hook, Location, Middleware, RawRead, RouteParam, Value
 from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDecl, RouterDecl
-from .requests import RequestShape, request_reads
-from .starlette import path_params
+from .requests import RequestRead, RequestShape, request_reads
 
 APPLICATION = "aiohttp.web.Application"
 ROUTE_TABLE = "aiohttp.web.RouteTableDef"
 VIEW = "aiohttp.web.View"
+CORS_SETUP = "aiohttp_cors.setup"
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 ROUTE_DEFS = {f"aiohttp.web.{v}": v.upper() for v in HTTP_VERBS} | {"aiohttp.web.view": "VIEW", "aiohttp.web.route": "ROUTE"}
 DEFAULT_MAX_SIZE = 1024**2  # aiohttp's client_max_size default: bodies above it get 413
 UNBOUNDED = 1024**3  # a limit of a GiB or more bounds nothing a process can hold
-REQUEST_SHAPE = RequestShape(
-    body_calls=frozenset({"json", "post"}),
+SIGNALS = {"on_startup": "startup", "on_cleanup": "shutdown", "on_shutdown": "shutdown", "cleanup_ctx": "lifespan"}
+# aiohttp's own split of a path into static parts and `{name}` / `{name:regex}` variables
+ROUTE_RE = re.compile(r"(\{[_a-zA-Z][^{}]*(?:\{[^{}]*\}[^{}]*)*\})")
+DYNAMIC = re.compile(r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*)(?::(?P<re>.+))?\}")
+# A value no validation should let through: a pattern that matches it constrains nothing.
+HOSTILE_SEGMENT = "x' OR 1=1;<script>"
+CONTAINERS = {"query": "query", "match_info": "path", "headers": "header", "cookies": "cookie", "rel_url.query": "query"}
+RAW_CONTAINERS = frozenset({"query", "match_info", "rel_url.query"})
+BODY_CALLS = frozenset({"json", "post"})  # `read()`/`text()` are bytes and text, not values a schema would take
+REQUEST_SHAPE = RequestShape(body_calls=BODY_CALLS, body_attrs=frozenset(), containers=CONTAINERS, raw_containers=RAW_CONTAINERS)
+# A web.View method reads `self.request`: the same containers, one attribute deeper.
+VIEW_REQUEST = "self.request"
+VIEW_SHAPE = RequestShape(
+    body_calls=BODY_CALLS,
     body_attrs=frozenset(),
-    containers={"query": "query", "match_info": "path", "headers": "header", "cookies": "cookie", "rel_url.query": "query"},
-    raw_containers=frozenset({"query", "match_info", "rel_url.query"}),
+    containers={f"request.{k}": v for k, v in CONTAINERS.items()},
+    raw_containers=frozenset(f"request.{k}" for k in RAW_CONTAINERS),
 )
+_VIEW_OWN_CALLS = tuple(f"self.{c}(" for c in BODY_CALLS)  # `await self.post()`: the view calling its own handler
+
+
+def path_params(path: str) -> list[tuple[str, str | None]]:
+    """`/orgs/{org_id}/invoices/{id:\\d{4}}` -> [("org_id", None), ("id", "\\d{4}")], split as aiohttp splits it."""
+    out: list[tuple[str, str | None]] = []
+    for part in ROUTE_RE.split(path):
+        match = DYNAMIC.fullmatch(part)
+        if match:
+            out.append((match.group("var"), match.group("re")))
+    return out
+
+
+def constrains(pattern: str | None) -> bool:
+    """A `{name:regex}` pattern the router enforces (404 otherwise) that rejects arbitrary text."""
+    if not pattern:
+        return False
+    try:
+        return re.fullmatch(pattern, HOSTILE_SEGMENT) is None
+    except re.error:
+        return False
 
 
 class AiohttpAdapter(FrameworkAdapter):

@@ -28,6 +28,7 @@ CROSS_ORIGIN = "flask_cors.cross_origin"
 LIMITER = "flask_limiter.Limiter"
 DOC_EXTENSIONS = {"flasgger.Swagger": "Swagger UI and spec served by flasgger", "flask_openapi3.OpenAPI": "OpenAPI served by flask-openapi3"}
 _PRODUCTION = ("prod", "production", "live")
+_DOC_NAMES = frozenset(kind.rsplit(".", 1)[-1] for kind in DOC_EXTENSIONS)
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,7 @@ class FlaskSettings:
         for scope, assignments in self.adapter.scopes():
             for assignment in assignments:
                 value = assignment.value
-                if not isinstance(value, CallExpr):
+                if not isinstance(value, CallExpr) or (dotted(value.func) or "").rsplit(".", 1)[-1] not in _DOC_NAMES:
                     continue
                 kind = self.ev.callee(scope, value)
                 at = Location(scope.module.path, value.span)
@@ -297,6 +298,8 @@ class FlaskSettings:
                     return replace(app, api_docs=Evidence(DOC_EXTENSIONS[kind], at))
         for scope, _ in self.adapter.scopes():  # Swagger(app) without keeping the object
             for site in scope.function.calls if scope.function else scope.module.calls:
+                if (dotted(site.call.func) or "").rsplit(".", 1)[-1] not in _DOC_NAMES:
+                    continue
                 kind = self.ev.callee(scope, site.call)
                 if kind in DOC_EXTENSIONS and self._is(scope, site.call.arg(0, "app"), ident):
                     return replace(app, api_docs=Evidence(DOC_EXTENSIONS[kind], Location(scope.module.path, site.call.span)))
@@ -316,8 +319,10 @@ class FlaskSettings:
     def _cors(self) -> None:
         for scope, _ in self.adapter.scopes():
             for site in scope.function.calls if scope.function else scope.module.calls:
-                kind = self.ev.callee(scope, site.call)
                 call = site.call
+                if (dotted(call.func) or "").rsplit(".", 1)[-1] not in ("CORS", "init_app"):
+                    continue  # resolve only what can be Flask-CORS
+                kind = self.ev.callee(scope, call)
                 if kind == CORS and (call.args or call.kwarg("app") is not None):
                     self._policy(scope, call, call.arg(0, "app"))
                 elif isinstance(call.func, Attr) and call.func.attr == "init_app" and call.args:
