@@ -30,6 +30,20 @@ _STATUS_NAME = re.compile(r"HTTP_(\d{3})_")
 _HTTP_STATUS = {"UNAUTHORIZED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "SERVICE_UNAVAILABLE": 503}
 
 
+_PARAM = ".<param>."
+
+
+def param_name(function: str, param: str) -> str:
+    """The name a function's parameter resolves to: never a global of the same name."""
+    return f"{function}{_PARAM}{param}"
+
+
+def split_param(name: str) -> tuple[str, str] | None:
+    """(function, parameter) for a name `param_name` made, else None."""
+    function, marker, param = name.partition(_PARAM)
+    return (function, param) if marker else None
+
+
 @dataclass(frozen=True)
 class Scope:
     module: ModuleFacts
@@ -66,7 +80,7 @@ class Evaluator:
 
     def _local(self, fn: FunctionFacts, head: str) -> str | None:
         if fn.param(head) is not None:
-            return f"{fn.qualname}.<param>.{head}"
+            return param_name(fn.qualname, head)
         nested = f"{fn.qualname}.<locals>.{head}"
         if nested in self.index.functions or nested in self.index.classes:
             return nested

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from ...parsing.facts import Assignment, Attr, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
-from ..evaluate import Evaluator, Scope
+from ..evaluate import Evaluator, Scope, param_name
 from ..types import (
     App,
     CorsPolicy,
@@ -306,7 +306,7 @@ class FrameworkAdapter:
                     for param, value in passed:
                         owner = self.owner_of(out, scope, value)
                         if owner is not None:
-                            out.bound_params.setdefault(f"{target.qualname}.<param>.{param}", owner)
+                            out.bound_params.setdefault(param_name(target.qualname, param), owner)
             if len(out.bound_params) == before:
                 return
 

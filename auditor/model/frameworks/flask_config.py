@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ...parsing.facts import Attr, CallExpr, Const, DictExpr, Expr, Guard, Name, Subscript, dotted
 from ..cors import cors_policy
-from ..evaluate import Scope
+from ..evaluate import Scope, split_param
 from ..types import UNKNOWN, App, Evidence, Location, Value
 from .base import Collected
 
@@ -141,9 +141,9 @@ class FlaskSettings:
             qual = self.ev.resolve(scope, name)
             if qual in self.index.classes:
                 return qual, None
-            fn_qual, marker, param = qual.partition(".<param>.")
-            located_fn = self.index.functions.get(fn_qual) if marker else None
-            declared = located_fn.definition.param(param) if located_fn else None
+            as_param = split_param(qual)
+            located_fn = self.index.functions.get(as_param[0]) if as_param else None
+            declared = located_fn.definition.param(as_param[1]) if located_fn and as_param else None
             if located_fn is not None and declared is not None and declared.default is not None:  # create_app(config=ProdConfig)
                 return self._config_class(self.ev.enclosing(located_fn.definition, located_fn.module), declared.default)
             located = self.index.globals.get(qual)
