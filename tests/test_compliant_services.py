@@ -20,6 +20,8 @@ SERVICES = {
     "reference_service": "fastapi",
     "flask_reference_service": "flask",
     "starlette_reference_service": "starlette",
+    "litestar_reference_service": "litestar",
+    "aiohttp_reference_service": "aiohttp",
 }
 
 

@@ -62,7 +62,7 @@ FRAMEWORK_DEPENDENT = (
     "REL007", "SCL001", "SCL002", "SEC001", "SEC002", "SEC003", "SEC005", "SEC006", "SEC007", "SEC008", "SEC009",
     "SEC010", "SEC012", "SEC015", "SEC018",
 )
-FRAMEWORKS = ("flask", "starlette")
+FRAMEWORKS = ("flask", "starlette", "litestar", "aiohttp")
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

@@ -21,7 +21,9 @@ from .types import Evidence, Location, Route
 _AUTHORIZING_CALL = re.compile(r"(authori[sz]|permission|member|access|(^|_)can_|check_|ensure_|assert_|require_|verify_org|belongs)", re.I)
 _ADMIN = re.compile(r"(admin|superuser|staff|require_role|role_required|has_role)", re.I)
 # A principal anywhere in a dotted name: `request.user.org_id`, `g.user.orgs`, `get_jwt()["account_id"]`.
-_CALLER = re.compile(r"\b(current_user|user|principal|identity|claims|get_jwt|get_jwt_identity|get_current_user)\b", re.I)
+_CALLER = re.compile(r"\b(current_user|user|caller|principal|identity|claims|get_jwt|get_jwt_identity|get_current_user)\b", re.I)
+# Exceptions that answer 403/401 by their name: `web.HTTPForbidden`, `PermissionDenied`, `NotAuthorizedException`.
+_DENIED = re.compile(r"Forbidden|PermissionDenied|(Un|Not)authori[sz]ed|Unauthenticated|NotAuthenticated", re.I)
 _PRINCIPAL = re.compile(r"(user|principal|claims|token|identity|session|member|account|caller|auth)", re.I)
 
 
@@ -91,7 +93,7 @@ def check_authorization(route: Route, handler: FunctionFacts, module, auth: Auth
         if any(map(is_input, sides)) and mentions_principal and rejection is not None:
             return Evidence(f"{handler.name} compares the tenant id with the caller's and rejects with {rejection[0]}", Location(module.path, compare.span))
     for described, span, guards in auth.rejecting_sites(scope, handler):  # `if not current_user.is_owner(org): raise HTTPException(403)`
-        if described not in ("HTTP 403", "HTTP 401"):
+        if described not in ("HTTP 403", "HTTP 401") and not _DENIED.search(described):
             continue
         for guard in guards:
             names = names_in(guard.test)

@@ -47,7 +47,7 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     evaluator = Evaluator(index)
     adapters: list[FrameworkAdapter] = []
     auth = AuthAnalyzer(index, evaluator, list(options.auth_dependencies), registry.vocabulary(adapter_types), lambda s, p: _dependency(adapters, s, p))
-    adapters.extend(a(evaluator, auth, options.servers) for a in adapter_types)
+    adapters.extend(a(evaluator, auth, options.servers, dict(options.pins)) for a in adapter_types)
     facts = Collected()
     for adapter in adapters:
         adapter.collect(facts)
@@ -71,6 +71,7 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
         for r in compose_routes(facts, index.functions, auth, route_options)
     ]
     model.cors = facts.cors
+    model.loop_functions = frozenset(facts.loop_functions)
     model.exception_handlers = facts.exception_handlers
 
     hook_functions = {h.function for h in model.hooks if h.function}

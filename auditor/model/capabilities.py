@@ -162,7 +162,7 @@ def correlation_ids(model: AppModel) -> Evidence | None:
 
 
 def structured_logging(model: AppModel) -> Evidence | None:
-    location = model.imported(*STRUCTURED_LOGGING)
+    location = model.imported(*_libraries(model, "structured-logging", STRUCTURED_LOGGING))
     if location is not None:
         name = next(n for n in sorted(model.imports) if model.imports[n] == location)
         return Evidence(f"structured logging with {name.split('.')[0]}", location)

@@ -15,6 +15,8 @@ from .resources import CACHE_DECORATORS, RESOURCE_KINDS
 from .types import Location
 
 HTTP_CLIENTS = frozenset({"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "requests.Session", "requests.sessions.Session"})
+# Functions that send one request through a client they build for it (and close after it).
+PER_CALL_CLIENTS = frozenset({"aiohttp.request"})
 HTTP_FUNCTIONS = frozenset(
     f"{lib}.{verb}" for lib in ("httpx", "requests") for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
 )
@@ -80,6 +82,13 @@ def _timeout_state(call: CallExpr, *keys: str) -> str:
     return "missing"
 
 
+def _client_timeout(call: CallExpr) -> str:
+    """A client's timeout; unset means the library's default (httpx 5 s; aiohttp 5 min total; requests.Session
+    has none, but it is per request)."""
+    state = _timeout_state(call, "timeout")
+    return "default" if state == "missing" else state
+
+
 def _calls_in(evaluator: Evaluator, module: ModuleFacts, fn: FunctionFacts | None, calls) -> list[OutboundCall]:
     scope = Scope(module, fn)
     retried = _retried(evaluator, module, fn)
@@ -92,10 +101,12 @@ def _calls_in(evaluator: Evaluator, module: ModuleFacts, fn: FunctionFacts | Non
         if target in HTTP_CLIENTS:
             transport = call.kwarg("transport")
             retries = isinstance(transport, CallExpr) and transport.kwarg("retries") is not None
-            state = _timeout_state(call, "timeout")
-            if state == "missing":
-                state = "default"  # httpx 5 s; aiohttp 5 min total; requests.Session has none, but it is per request
+            state = _client_timeout(call)
             found.append(OutboundCall("http-client", target, location, qual, state, retried or retries))
+        elif target in PER_CALL_CLIENTS:  # `aiohttp.request(...)`: a new session and connector for this one request
+            state = _client_timeout(call)
+            found.append(OutboundCall("http-client", target, location, qual, state, retried))
+            found.append(OutboundCall("http", target, location, qual, state, retried))
         elif target in HTTP_FUNCTIONS:
             state = _timeout_state(call, "timeout")
             if state == "missing" and target.startswith("httpx."):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..parsing.facts import Attr, Await, CallExpr, CallSite, FunctionFacts, ModuleFacts, dotted
+import re
+
+from ..parsing.facts import Attr, Await, CallExpr, CallSite, Const, FunctionFacts, ModuleFacts, Subscript, dotted
 from .evaluate import Evaluator, Scope
 from .types import Hook, Location, Resource
 
@@ -47,6 +49,10 @@ RESOURCE_KINDS = {
 }
 RELEASE_METHODS = frozenset({"close", "aclose", "dispose", "shutdown", "disconnect", "cancel", "wait_closed", "stop", "terminate", "join", "release"})
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache", "lru_cache", "cache"})
+# `app[HTTP] = ClientSession(...)` / `app["db"] = await create_pool(...)`: aiohttp keeps resources in the
+# application's mapping. The facts keep no subscript target with a non-literal key, so the statement's
+# text before the call says where the result goes.
+_KEYED_TARGET = re.compile(r"^\s*[A-Za-z_][\w.]*\[\s*(?P<key>[A-Za-z_][\w.]*|\"[^\"]*\"|'[^']*')\s*\]\s*(?::[^=]+)?=\s*(?:await\s+)?$")
 
 
 def resource_kind(evaluator: Evaluator, scope: Scope, call: CallExpr, depth: int = 0) -> tuple[str, str] | None:
@@ -107,6 +113,8 @@ class ResourceFinder:
                         found = resource_kind(self.ev, fscope, site.call)
                         if found and site.in_with:
                             out.append(Resource(f"{fn.qualname}:with", found[0], found[1], Location(module.path, site.call.span), managed=True))
+                        elif found and (slot := _stored_under_key(module, site.call)) is not None:
+                            out.append(Resource(slot, found[0], found[1], Location(module.path, site.call.span)))
         return out
 
     @staticmethod
@@ -158,6 +166,11 @@ class ResourceFinder:
             return
         location = Location(scope.module.path, site.call.span)
         receiver = func.value
+        if isinstance(receiver, Subscript):  # `await app[HTTP].close()`
+            slot = _key_slot(receiver)
+            if slot is not None:
+                released[slot] = location
+            return
         if isinstance(receiver, CallExpr):  # get_redis().close()
             getter = self.ev.callee(scope, receiver)
             if getter:
@@ -177,6 +190,26 @@ class ResourceFinder:
                     released[f"{getter}()"] = location
             elif dotted(value):
                 released[self.ev.resolve(scope, dotted(value))] = location  # type: ignore[arg-type]
+
+
+def _slot(key: str) -> str:
+    """One name for an application key however it is reached: `app[HTTP]`, `request.app[keys.HTTP]`."""
+    return f"app[{key.rsplit('.', 1)[-1]}]"
+
+
+def _stored_under_key(module: ModuleFacts, call: CallExpr) -> str | None:
+    """The key a statement stores the call's result under: `app[HTTP] = aiohttp.ClientSession(...)`."""
+    line = module.source_lines[call.span.line - 1] if 0 < call.span.line <= len(module.source_lines) else ""
+    match = _KEYED_TARGET.match(line[: call.span.column])
+    return _slot(match.group("key").strip("'\"")) if match else None
+
+
+def _key_slot(expr: Subscript) -> str | None:
+    key = expr.index[0] if len(expr.index) == 1 else None
+    if isinstance(key, Const) and isinstance(key.value, str):
+        return _slot(key.value)
+    name = dotted(key)
+    return _slot(name) if name else None
 
 
 def _unwrap(value: CallExpr) -> CallExpr:

@@ -177,6 +177,8 @@ def auth_verdict(
                 continue
             if mw.exclude_opt_key in opts or any(_searches(pattern, path) for pattern in mw.exclude):
                 continue
+            if methods and set(methods) <= set(mw.exclude_methods):
+                continue
             return AuthVerdict(True, Evidence(f"middleware {mw.cls.rsplit('.', 1)[-1]}: {mw.authenticates.text}", mw.location), "middleware")
     for dep in deps:
         if dep.hook:
@@ -194,6 +196,11 @@ def auth_verdict(
     sites = auth.rejecting_sites(scope, handler) + [("a redirect to sign in", ret.span, ret.guards) for ret in handler.return_sites if _redirect(ret.value)]
     # `customer = get_jwt_identity()`: a local holding the caller stands for it
     callers = {a.target for a in handler.assignments if isinstance(a.value, CallExpr) and CALLER_STATE.search(dotted(a.value.func) or "")}
+    for site in handler.calls:  # `await check_authorized(request)`: a library call that itself rejects anonymous callers
+        code = auth.rejecting_call(scope, site.call) if not site.guards else None
+        if code in (401, 403):
+            text = f"{handler.name} calls {dotted(site.call.func)}(), which answers {code} to unauthenticated callers"
+            return AuthVerdict(True, Evidence(text, Location(module.path, site.call.span)), "handler")
     for described, span, guards in sites:  # `if not current_user.is_authenticated: abort(401)`, `if g.user is None: ...`
         names = [n for g in guards for n in names_in(g.test)]
         unauthenticated = described in ("HTTP 401", "a redirect to sign in") or bool(_UNAUTHENTICATED.search(described))

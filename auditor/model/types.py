@@ -136,6 +136,7 @@ class Middleware:
     http_only: bool = False  # never sees websocket connections (`@app.middleware("http")`, BaseHTTPMiddleware)
     exclude: tuple[str, ...] = ()  # path patterns it lets through (`re.search`): Litestar's `exclude=[...]`
     exclude_opt_key: str | None = None  # a handler opt that lets the handler through (`exclude_from_auth`)
+    exclude_methods: tuple[str, ...] = ()  # HTTP methods it lets through (Litestar's backends skip OPTIONS and HEAD)
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ class App:
     docs_disabled: bool = False  # the framework serves one by default and the app turns it off
     body_limit: Evidence | None = None  # a request body limit of the framework's own
     rate_limit: Evidence | None = None  # a rate limiter the framework's extension applies
+    security_headers: Evidence | None = None  # headers the framework is configured to add to every response
 
     @property
     def served(self) -> bool:
@@ -284,6 +286,7 @@ class AppModel:
     schema_generators: tuple[str, ...] = ()  # calls that build an API description, from the adapters
     error_calls: frozenset[str] = frozenset()  # calls that answer the request with an HTTP error (`flask.abort`)
     capability_libraries: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "rate-limit" -> libraries
+    loop_functions: frozenset[str] = frozenset()  # plain `def` handlers the framework runs on the event loop
     # Set by the builder: resolving call targets lazily keeps small audits fast.
     _build_call_index: Any = field(default=None, repr=False)
     _callee: Any = field(default=None, repr=False)

@@ -181,7 +181,7 @@ def source_check(analyzer: WebhookAnalyzer, route: Route) -> Evidence | None:
     """The sender's address read and compared with an allowlist somewhere on the path."""
     reads_address = allowlist = None
     for module, fn, _scope in _functions_on_path(analyzer, route):
-        if any(n.endswith(("client.host", "remote_addr")) for n in fn.names) or "x-forwarded-for" in {s.lower() for s in fn.strings}:
+        if any(n.endswith(("client.host", "remote_addr", ".remote")) for n in fn.names) or "x-forwarded-for" in {s.lower() for s in fn.strings}:
             reads_address = reads_address or fn
         if any(_ALLOWLIST_NAME.search(n) for n in fn.names) or any("ipaddress" in n for n in fn.names):
             allowlist = allowlist or (module, fn)

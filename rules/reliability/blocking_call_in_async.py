@@ -98,6 +98,8 @@ class BlockingCallInAsync(Rule):
             info: FunctionInfo | None = model.function(qual)
             if info is not None and info.facts.is_async:
                 out[qual] = info.facts.name
+        for qual in model.loop_functions & model.request_path_functions:  # sync handlers the framework runs on the loop
+            out.setdefault(qual, model.functions[qual].facts.name)
         for qual, info in model.functions.items():
             if not info.facts.is_async and any(c in out for c in callers.get(qual, ())):
                 out.setdefault(qual, next(out[c] for c in callers[qual] if c in out))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from http import HTTPStatus
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel, FunctionInfo, Location
@@ -11,6 +12,9 @@ BROAD = {"", "Exception", "BaseException"}
 # Exceptions whose message is written for the caller: validation and HTTP errors.
 CALLER_FACING = re.compile(r"(ValidationError|HTTPException|ValueError|KeyError|PermissionError|NotFound|Invalid\w*)$")
 TRACEBACK_CALLS = ("traceback.format_exc", "traceback.format_exception")
+# Error responses by their HTTP name, as web frameworks name their exceptions: `HTTPBadGateway`,
+# `NotFoundException`, `ServiceUnavailable`, `InternalServerError`.
+HTTP_ERROR_NAMES = frozenset(name.replace("_", "").lower() for name, status in HTTPStatus.__members__.items() if status >= 400)
 
 
 def _echoes(expr: Expr | None, name: str) -> bool:
@@ -33,8 +37,18 @@ def _echoes(expr: Expr | None, name: str) -> bool:
     return dotted(expr) in (f"{name}.args", f"{name}.message")
 
 
-def _http_error(expr: Expr | None) -> bool:
-    return isinstance(expr, CallExpr) and (dotted(expr.func) or "").endswith("HTTPException")
+def _http_error(expr: Expr | None, info: FunctionInfo, project_modules: set[str]) -> bool:
+    """An exception the framework answers with: an `HTTPException`, or a library class named for an error status."""
+    name = dotted(expr.func) if isinstance(expr, CallExpr) else None
+    if not name:
+        return False
+    short = name.rsplit(".", 1)[-1]
+    if short.endswith("HTTPException") or short == "HTTPError":
+        return True
+    if _own_class(info, name, project_modules):
+        return False  # the project's own exception: a 500 unless a handler the rule reads renders it
+    bare = short.lower().removeprefix("http")  # `HTTPRequestURITooLong`, `HTTPVersionNotSupported` too
+    return any(candidate in HTTP_ERROR_NAMES for candidate in (bare, f"http{bare}", bare.removesuffix("exception"), bare.removesuffix("error")))
 
 
 def _own_class(info: FunctionInfo, name: str, project_modules: set[str]) -> bool:
@@ -46,6 +60,17 @@ def _own_class(info: FunctionInfo, name: str, project_modules: set[str]) -> bool
         return False
     source = ref.module
     return source in project_modules or any(m.endswith("." + source) for m in project_modules)
+
+
+def _middleware_functions(model: AppModel) -> set[str]:
+    """Middleware code that answers requests: function middleware, and `dispatch` of middleware classes."""
+    out: set[str] = set()
+    for mw in model.middleware:
+        if mw.kind == "function":
+            out.add(mw.gate or mw.cls)
+        else:
+            out.add(f"{mw.cls}.dispatch")
+    return out
 
 
 class ErrorDetailsExposed(Rule):
@@ -109,13 +134,14 @@ class ErrorDetailsExposed(Rule):
     }
 
     def check(self, model: AppModel) -> Iterator[Result]:
-        handlers = {r.handler for r in model.routes}
+        # what reaches the client: route handlers' returns, and those of middleware wrapping them
+        handlers = {r.handler for r in model.routes} | _middleware_functions(model)
         project_modules = {m.module for m in model.modules.values()}
         for qual, info in model.functions.items():
             for clause in info.facts.excepts:
                 if self._unexpected(clause.types, info, project_modules):
                     # a bare `except:` has no name to echo, but can still send the traceback
-                    yield from self._in_clause(model, info, clause.name or "\0", clause.lines, returns=qual in handlers)
+                    yield from self._in_clause(model, info, clause.name or "\0", clause.lines, qual in handlers, project_modules)
         for handler in model.exception_handlers:
             if CALLER_FACING.search(handler.exception) or handler.function is None:
                 continue
@@ -141,10 +167,10 @@ class ErrorDetailsExposed(Rule):
             return True
         return False
 
-    def _in_clause(self, model: AppModel, info: FunctionInfo, name: str, lines: tuple[int, int], returns: bool) -> Iterator[Result]:
+    def _in_clause(self, model: AppModel, info: FunctionInfo, name: str, lines: tuple[int, int], returns: bool, project_modules: set[str]) -> Iterator[Result]:
         first, last = lines
-        # What reaches the client: an HTTPException raised, or what a route handler returns.
-        sites = [(r.exc, r.span) for r in info.facts.raises if _http_error(r.exc)]
+        # What reaches the client: an HTTP error raised, or what a route handler or middleware returns.
+        sites = [(r.exc, r.span) for r in info.facts.raises if _http_error(r.exc, info, project_modules)]
         if model.error_calls:  # Flask's abort(500, description=str(exc)) raises for the caller
             sites += [(s.call, s.call.span) for s in info.facts.calls if model.evaluate_callee(s, info.facts.qualname, info.path) in model.error_calls]
         if returns:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from auditor.engine.rule import AppCapabilityRule, Category, Confidence, Severity
 from auditor.model.capabilities import security_headers
-from auditor.model.types import AppModel
+from auditor.model.types import App, AppModel, Evidence
 
 
 class MissingSecurityHeaders(AppCapabilityRule):
@@ -77,3 +77,6 @@ class MissingSecurityHeaders(AppCapabilityRule):
 
     def capability(self, model: AppModel):
         return security_headers(model)
+
+    def app_capability(self, app: App) -> Evidence | None:
+        return app.security_headers

@@ -109,6 +109,7 @@ class Collected:
     exception_handlers: list[ExceptionHandler] = field(default_factory=list)
     owners: dict[str, FrameworkAdapter] = field(default_factory=dict)  # app/router id -> the adapter that found it
     bound_params: dict[str, str] = field(default_factory=dict)  # `init_app.<param>.app` -> the app passed to it
+    loop_functions: set[str] = field(default_factory=set)  # plain `def` handlers the framework calls on the event loop
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,14 @@ class FrameworkAdapter:
     capability_libraries: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # "rate-limit" -> import prefixes
     schema_generators: ClassVar[tuple[str, ...]] = ()  # calls that build an API description
 
-    def __init__(self, evaluator: Evaluator, auth: AuthAnalyzer, servers: tuple[ServerCommand, ...] = ()) -> None:
+    def __init__(
+        self, evaluator: Evaluator, auth: AuthAnalyzer, servers: tuple[ServerCommand, ...] = (), pins: Mapping[str, str] | None = None
+    ) -> None:
         self.ev = evaluator
         self.auth = auth
         self.index = evaluator.index
         self.servers = servers  # the production server commands the deployment files name
+        self.pins = dict(pins or {})  # the project's declared library versions (defaults change between them)
         self._bases: dict[str, tuple[str, ...]] = {}
 
     def collect(self, out: Collected) -> None:
