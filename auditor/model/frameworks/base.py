@@ -151,9 +151,7 @@ class FrameworkAdapter:
     capability_libraries: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # "rate-limit" -> import prefixes
     schema_generators: ClassVar[tuple[str, ...]] = ()  # calls that build an API description
 
-    def __init__(
-        self, evaluator: Evaluator, auth: AuthAnalyzer, servers: tuple[ServerCommand, ...] = (), pins: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, evaluator: Evaluator, auth: AuthAnalyzer, servers: tuple[ServerCommand, ...] = (), pins: Mapping[str, str] | None = None) -> None:
         self.ev = evaluator
         self.auth = auth
         self.index = evaluator.index

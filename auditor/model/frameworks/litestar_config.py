@@ -270,7 +270,9 @@ class LitestarSettings:
         opt_key = self.adapter.text(scope, call.kwarg("exclude_opt_key")) or "exclude_from_auth"
         methods = self._patterns(scope, call.kwarg("exclude_http_methods")) if call.kwarg("exclude_http_methods") is not None else ("OPTIONS", "HEAD")
         self.out.middleware.append(
-            Middleware(owner, cls, location, "class", evidence, None, exclude=exclude, exclude_opt_key=opt_key, exclude_methods=tuple(m.upper() for m in methods))
+            Middleware(
+                owner, cls, location, "class", evidence, None, exclude=exclude, exclude_opt_key=opt_key, exclude_methods=tuple(m.upper() for m in methods)
+            )
         )
         if owner in self.out.apps:
             self.out.app_dependencies[owner] += self.adapter.layer_hooks(scope, call.kwarg("guards"), None, "app", location)
