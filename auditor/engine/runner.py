@@ -103,6 +103,12 @@ def audit(root: Path, config: Config, registry: Registry, jobs: int | None = Non
 def blind_spots(model: AppModel) -> list[str]:
     """What the model could not see, in words for the report: a verdict of "ready" needs none."""
     out = [f"{u.framework} is used ({u.location}) but not modelled: its routes, auth and settings were not judged" for u in model.unmodelled]
+    if model.unresolved:
+        first = model.unresolved[0]
+        out.append(
+            f"{len(model.unresolved)} route registration(s) could not be traced to a served app, so their routes were not judged "
+            f"(e.g. {first.what} at {first.location}: {first.why})"
+        )
     if not model.served_apps:
         out.append(f"no application was found ({', '.join(model.frameworks) or 'no supported web framework'} imported): nothing was judged as a served app")
     return out

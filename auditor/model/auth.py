@@ -38,7 +38,7 @@ VERIFYING_CALLS = frozenset(
 )
 _VERIFYING_METHOD = re.compile(r"(^|\.)(verify\w*|decode_token|validate_token|get_user|check_password|checkpw|loads)$")
 _REJECTING_EXCEPTION = re.compile(
-    r"(Unauthori[sz]ed|Unauthenticated|NotAuthenticated|Forbidden|PermissionDenied|AuthenticationError|AuthError|InvalidToken|InvalidCredential|CredentialsException)",
+    r"(Unauthori[sz]ed|NotAuthori[sz]ed|Unauthenticated|NotAuthenticated|Forbidden|PermissionDenied|AuthenticationError|AuthError|InvalidToken|InvalidCredential|CredentialsException)",
     re.I,
 )
 _AUTH_NAME = re.compile(

@@ -70,6 +70,7 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
         with_webhook_verification(with_authorization(r, auth, model.tenant_names), webhooks)
         for r in compose_routes(facts, index.functions, auth, route_options)
     ]
+    model.unresolved = sorted(facts.unresolved, key=lambda u: (u.location.path, u.location.line))
     model.cors = facts.cors
     model.loop_functions = frozenset(facts.loop_functions)
     model.exception_handlers = facts.exception_handlers

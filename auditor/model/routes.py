@@ -17,7 +17,7 @@ from .auth import CALLER_STATE, CREDENTIAL_CHECK, ROLE_CHECK, AuthAnalyzer
 from .evaluate import Scope, names_in
 from .frameworks.base import Collected, Decorator, Include, RouteDecl, RouterDecl, join_paths
 from .index import Located
-from .types import AuthVerdict, DependencyUse, Evidence, Hook, Location, Route
+from .types import AuthVerdict, DependencyUse, Evidence, Hook, Location, Route, Unresolved
 
 _PUBLIC_SEGMENTS = frozenset(
     {
@@ -31,7 +31,7 @@ _AUTH_FLOW_SEGMENTS = frozenset(
     {
         *("login", "signin", "sign-in", "signup", "sign-up", "register", "logout", "log-out", "signout", "sign-out"),
         *("password-reset", "password-recovery", "forgot-password", "reset-password", "recover-password"),
-        *("verify-email", "confirm", "confirm-email", "resend-confirmation-email"),
+        *("verify-email", "email-verification", "confirm", "confirm-email", "resend-confirmation-email"),
         *("authorize", "authorized", "oauth2callback", "saml", "sso", "otp", "email-otp", "2fa", "mfa", "totp"),
     }
 )
@@ -84,7 +84,14 @@ def compose_routes(facts: Collected, functions: dict[str, Located], auth: AuthAn
         adapter = facts.owners.get(raw.owner)
         if located is None or adapter is None:
             continue
-        for chain in chains(facts, raw.owner):
+        found = chains(facts, raw.owner)
+        if not found:  # a router no app includes (that the model could see)
+            facts.unresolved.append(
+                Unresolved(
+                    f"{'/'.join(raw.methods)} {raw.path}", f"`{raw.owner.rsplit('.', 1)[-1]}` is not included in any app the auditor found", raw.location
+                )
+            )
+        for chain in found:
             routes.append(_route(raw, chain, facts, adapter, auth, located, options))
     routes.sort(key=lambda r: (r.path, r.methods, r.location.path, r.location.line))
     return routes

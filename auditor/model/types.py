@@ -256,6 +256,15 @@ class App:
 
 
 @dataclass(frozen=True)
+class Unresolved:
+    """A route registration the model saw but could not turn into a route of a served app."""
+
+    what: str  # "@router.get('/items')", "handler list_items"
+    why: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class Unmodelled:
     """A web framework the tree uses that no adapter models: its routes are not seen."""
 
@@ -268,6 +277,7 @@ class AppModel:
     root: str
     frameworks: tuple[str, ...] = ()  # the adapters that modelled this tree
     unmodelled: list[Unmodelled] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)  # route registrations not traced to a served app
     apps: list[App] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     middleware: list[Middleware] = field(default_factory=list)

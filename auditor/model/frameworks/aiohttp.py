@@ -297,7 +297,9 @@ class AiohttpAdapter(FrameworkAdapter):
                 self.out.mounts.append(Include(owner, child, prefix, [], location))
 
     def _router_call(self, scope: Scope, owner: str, method: str, call: CallExpr, location: Location) -> None:
-        if method.startswith("add_") and method[4:] in HTTP_VERBS:
+        if method == "add_routes" and call.args:  # app.router.add_routes(routes) is app.add_routes(routes)
+            self._route_defs(scope, owner, call.args[0], location)
+        elif method.startswith("add_") and method[4:] in HTTP_VERBS:
             self._route(scope, owner, (method[4:].upper(),), call.arg(0, "path"), self.ev.resolve_expr(scope, call.arg(1, "handler")), location)
         elif method == "add_route" and len(call.args) >= 3:
             verb = self.text(scope, call.args[0]).upper() or "*"

@@ -26,6 +26,7 @@ from ..types import (
     Middleware,
     RawRead,
     RouteParam,
+    Unresolved,
 )
 from .requests import RequestRead
 
@@ -110,6 +111,7 @@ class Collected:
     owners: dict[str, FrameworkAdapter] = field(default_factory=dict)  # app/router id -> the adapter that found it
     bound_params: dict[str, str] = field(default_factory=dict)  # `init_app.<param>.app` -> the app passed to it
     loop_functions: set[str] = field(default_factory=set)  # plain `def` handlers the framework calls on the event loop
+    unresolved: list[Unresolved] = field(default_factory=list)  # registrations no app or router could be found for
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,17 @@ class FrameworkAdapter:
             scope = Scope(located.module)
             cached = self._bases[qual] = tuple(b for b in (self.ev.resolve_expr(scope, e) for e in located.definition.bases) if b)
         return cached
+
+    def unresolved_decorator(self, out: Collected, scope: Scope, decorator: Expr, verbs: frozenset[str]) -> None:
+        """`@router.get("/items")` on an object no app or router could be found for: a route the model cannot place."""
+        if not isinstance(decorator, CallExpr) or not isinstance(decorator.func, Attr) or decorator.func.attr not in verbs:
+            return
+        path = decorator.args[0] if decorator.args else None
+        if not (isinstance(path, Const) and isinstance(path.value, str) and path.value.startswith("/")):
+            return
+        receiver = dotted(decorator.func.value) or "?"
+        what = f"@{receiver}.{decorator.func.attr}({path.value!r})"
+        out.unresolved.append(Unresolved(what, f"`{receiver}` is not an app or router the auditor could resolve", self.at(scope, decorator.span)))
 
     def owner_of(self, out: Collected, scope: Scope, expr: Expr | None) -> str | None:
         name = self.ev.resolve_expr(scope, expr)

@@ -325,6 +325,7 @@ class FlaskAdapter(FrameworkAdapter):
             method = func.attr
             owner = self.owner_of(self.out, scope, func.value)
             if owner is None:
+                self.unresolved_decorator(self.out, scope, decorator, frozenset({"route", *HTTP_METHODS}))
                 continue
             location = self.at(scope, getattr(decorator, "span", fn.header))
             if isinstance(decorator, CallExpr) and (method == "route" or method in HTTP_METHODS) and owner not in self.apis:

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from ...parsing.facts import Assignment, Attr, CallExpr, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Name, Seq, dotted
 from ..evaluate import Scope
-from ..types import DependencyUse, Location, RawRead, RouteParam
+from ..types import DependencyUse, Location, RawRead, RouteParam, Unresolved
 from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDecl, RouterDecl, join_paths
 from .litestar_config import APP, APP_CLASSES, APP_CONFIG, LitestarSettings, splat
 from .litestar_params import STATE, HandlerParams
@@ -356,6 +356,11 @@ class LitestarAdapter(FrameworkAdapter):
     # --- routes, once every layer is known ----------------------------------------------------
 
     def _finish(self) -> None:
+        served = {handler.qual for _, handler in self.pending}
+        for qual, handler in self.handlers.items():  # decorated, but in no route_handlers the model could follow
+            if qual not in served:
+                what = f"handler {qual.rsplit('.', 1)[-1]}"
+                self.out.unresolved.append(Unresolved(what, "not listed in an app, router or controller the auditor could follow", handler.location))
         for owner, handler in self.pending:
             merged = Layer()
             for layer in [self.layers.get(i, Layer()) for i in self.lineage(owner)] + [handler.layer]:

@@ -292,28 +292,46 @@ class LitestarSettings:
             return
         self._app_init_function(self.ev.resolve_expr(scope, item), app)
 
-    def _app_init_function(self, qual: str | None, app: str) -> None:
-        """`app_config.guards.append(require_user)`, `jwt_auth.on_app_init(app_config)` inside an init hook or plugin."""
+    def _app_init_function(
+        self, qual: str | None, app: str, config: str | None = None, passed: dict[str, tuple[Scope, Expr]] | None = None, depth: int = 0
+    ) -> None:
+        """`app_config.guards.append(require_user)`, `jwt_auth.on_app_init(app_config)` inside an init hook or plugin,
+        and in the helpers it hands the config to (`self._configure_routes(app_config, controllers=[...])`)."""
         located = self.index.functions.get(qual or "")
-        if located is None:
+        if located is None or depth > 3:
             return
         fn = located.definition
         scope = Scope(located.module, fn)
-        config = next((p.name for p in fn.params if p.name not in ("self", "cls")), None)
+        config = config or next((p.name for p in fn.params if p.name not in ("self", "cls")), None)
+        passed = passed or {}
         for site in fn.calls:
             func = site.call.func
             if not isinstance(func, Attr):
                 continue
             if func.attr == "on_app_init" and site.call.args and dotted(site.call.args[0]) == config:
-                self._app_init(scope, app, func)
+                backend_scope, backend = passed.get(dotted(func.value) or "", (scope, func.value))  # `auth.on_app_init(...)`, auth passed in
+                self._app_init(backend_scope, app, Attr(backend, "on_app_init"))
                 continue
             target = dotted(func.value) or ""
             head, _, key = target.partition(".")
-            if head != config or key not in APP_CONFIG_LISTS or func.attr not in ("append", "extend", "insert") or not site.call.args:
+            if head == config and key in APP_CONFIG_LISTS and func.attr in ("append", "extend", "insert") and site.call.args:
+                added = site.call.args[-1]
+                entries = Seq("list", (added,)) if func.attr != "extend" else added
+                entry_scope, entries = passed.get(dotted(entries) or "", (scope, entries))  # a parameter: what the caller passed
+                self._add_to_config(entry_scope, app, key, entries)
                 continue
-            added = site.call.args[-1]
-            entries = Seq("list", (added,)) if func.attr != "extend" else added
-            self._add_to_config(scope, app, key, entries)
+            self._follow_config(scope, site.call, app, config, depth)
+
+    def _follow_config(self, scope: Scope, call: CallExpr, app: str, config: str | None, depth: int) -> None:
+        """A helper the config is handed to: follow it with its parameters bound to the arguments."""
+        callee = self.index.function(self.ev.callee(scope, call))
+        if callee is None or config is None or not any(dotted(a) == config for a in (*call.args, *(v for _, v in call.kwargs))):
+            return
+        names = [p.name for p in callee.params if p.name not in ("self", "cls")]
+        bound = dict(zip(names, call.args, strict=False)) | dict(call.kwargs)
+        inner_config = next((name for name, value in bound.items() if dotted(value) == config), None)
+        passed = {name: (scope, value) for name, value in bound.items() if name != inner_config}
+        self._app_init_function(callee.qualname, app, inner_config, passed, depth + 1)
 
     def _add_to_config(self, scope: Scope, app: str, key: str, entries: Expr) -> None:
         location = self.out.apps[app].location

@@ -21,6 +21,7 @@ from .requests import RequestShape, request_reads
 
 _PATH_TEST = re.compile(r"(^|\.)(path|url\.path|endpoint)$")
 BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
+ROUTE_VERBS = frozenset({"get", "post", "put", "patch", "delete", "api_route", "route", "websocket"})
 CORS_MIDDLEWARE = "starlette.middleware.cors.CORSMiddleware"
 AUTHENTICATION_MIDDLEWARE = "starlette.middleware.authentication.AuthenticationMiddleware"
 REQUIRES = "starlette.authentication.requires"
@@ -339,6 +340,7 @@ class StarletteAdapter(FrameworkAdapter):
             method = decorator.func.attr
             owner = self.owner_of(self.out, scope, decorator.func.value)
             if owner is None:
+                self.unresolved_decorator(self.out, scope, decorator, ROUTE_VERBS)
                 continue
             self.owner_decorator(scope, fn, decorator, owner, method, self.at(scope, decorator.span))
 
