@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import ClassVar
 
-from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Name, Other, Seq, Span
+from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Name, Other, Seq, Span, dotted
 from ..cors import cors_policy
 from ..evaluate import Scope
-from ..types import UNKNOWN, App, DependencyUse, Evidence, Hook, Location, Middleware, RawRead, RouteParam, Value
+from ..types import UNKNOWN, App, DependencyUse, Evidence, Hook, Location, Middleware, RawRead, RouteParam, Unresolved, Value
 from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDecl, RouterDecl
 from .requests import RequestRead, RequestShape, request_reads
 
@@ -274,6 +274,7 @@ class AiohttpAdapter(FrameworkAdapter):
         method = call.func.attr
         receiver = call.func.value
         location = self.at(scope, call.span)
+        receiver = self._router_alias(scope, receiver)
         if isinstance(receiver, Attr) and receiver.attr == "router":  # app.router.add_get(...)
             owner = self.owner_of(self.out, scope, receiver.value)
             if owner is not None:
@@ -308,8 +309,21 @@ class AiohttpAdapter(FrameworkAdapter):
         elif method == "add_view":
             self._route(scope, owner, ("VIEW",), call.arg(0, "path"), self.ev.resolve_expr(scope, call.arg(1, "handler")), location)
 
+    def _router_alias(self, scope: Scope, receiver: Expr) -> Expr:
+        """`router = app.router; router.add_get(...)`: the name stands for the app's router."""
+        name = dotted(receiver)
+        if name is None or "." in name:
+            return receiver
+        local = self.ev.local_assignments(scope, name)
+        value = local[-1].value if local else None
+        return value if isinstance(value, Attr) and value.attr == "router" else receiver
+
     def _route(self, scope: Scope, owner: str, methods: tuple[str, ...], path_expr: Expr | None, handler: str | None, location: Location) -> None:
         path = self.text(scope, path_expr)
+        if path and self.unresolvable(handler):  # `h.timeline` on an instance the model cannot follow
+            what = f"{'/'.join(methods)} {path}"
+            self.out.unresolved.append(Unresolved(what, "its handler could not be resolved to a function or view", location))
+            return
         if not path or not handler:
             return
         if handler in self.index.classes:  # a web.View: one route per method it defines

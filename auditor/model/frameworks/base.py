@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from ...parsing.facts import Assignment, Attr, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
-from ..evaluate import Evaluator, Scope, param_name
+from ..evaluate import Evaluator, Scope, param_name, split_param
 from ..types import (
     App,
     CorsPolicy,
@@ -283,6 +283,15 @@ class FrameworkAdapter:
             scope = Scope(located.module)
             cached = self._bases[qual] = tuple(b for b in (self.ev.resolve_expr(scope, e) for e in located.definition.bases) if b)
         return cached
+
+    def unresolvable(self, target: str | None) -> bool:
+        """A handler the model cannot read: no name, a parameter, or a project name that is no function or class.
+        (A library's own endpoint is not unresolvable: its code is simply not in the tree.)"""
+        if not target or split_param(target) is not None:
+            return True
+        if target in self.index.functions or target in self.index.classes:
+            return False
+        return self.index.find_module(target.split(".")[0], fuzzy=False) is not None or ".<locals>." in target
 
     def unresolved_decorator(self, out: Collected, scope: Scope, decorator: Expr, verbs: frozenset[str]) -> None:
         """`@router.get("/items")` on an object no app or router could be found for: a route the model cannot place."""

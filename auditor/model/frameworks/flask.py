@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, ClassFacts, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq
 from ..evaluate import Scope, status_code
-from ..types import App, DependencyUse, ExceptionHandler, Location, RawRead, RouteParam
+from ..types import App, DependencyUse, ExceptionHandler, Location, RawRead, RouteParam, Unresolved
 from .base import AuthVocabulary, Collected, Decorator, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
 from .flask_config import FlaskSettings
 from .requests import RequestShape, request_reads
@@ -230,6 +230,8 @@ class FlaskAdapter(FrameworkAdapter):
             return
         handler = self.ev.resolve_expr(scope, view)
         fn = self.index.function(handler)
+        if fn is None and self.unresolvable(handler):
+            self.out.unresolved.append(Unresolved(f"add_url_rule({path.value!r})", "its view function could not be resolved", location))
         if handler and fn is not None:
             methods = self.methods(call.kwarg("methods")) or ("GET",)
             self.out.routes.append(RouteDecl(owner, methods, path.value, handler, location, [], wrappers, _text(endpoint) or fn.name))

@@ -15,7 +15,7 @@ from typing import ClassVar
 from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Const, Expr, FunctionFacts, ModuleFacts, Seq, dotted
 from ..cors import cors_policy
 from ..evaluate import Scope, names_in, status_code
-from ..types import UNKNOWN, App, DependencyUse, Evidence, ExceptionHandler, Hook, Location, Middleware, RawRead, RouteParam, Value
+from ..types import UNKNOWN, App, DependencyUse, Evidence, ExceptionHandler, Hook, Location, Middleware, RawRead, RouteParam, Unresolved, Value
 from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
 from .requests import RequestShape, request_reads
 
@@ -186,8 +186,12 @@ class StarletteAdapter(FrameworkAdapter):
         if kind in ("route", "websocket"):
             endpoint = call.arg(1, "endpoint")
             target = self.ev.resolve_expr(scope, endpoint)
-            if not target:
+            if self.unresolvable(target) or not target:
+                why = "its endpoint could not be resolved to a function or endpoint class"
+                self.out.unresolved.append(Unresolved(f"Route({path!r})", why, location))
                 return
+            if target not in self.index.functions and target not in self.index.classes:
+                return  # a library's endpoint: nothing of it to judge
             if kind == "websocket":
                 methods: tuple[str, ...] = ("WEBSOCKET",)
                 self.add_route(owner, methods, path, target, location)
