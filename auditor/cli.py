@@ -128,6 +128,7 @@ def audit_command(
     baseline: Path | None = typer.Option(None, "--baseline", help="Treat the findings recorded in this file as accepted."),
     write_baseline_to: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings as the accepted baseline and exit 0."),
     show_passes: bool = typer.Option(False, "--passes", help="Text format: also list what is good."),
+    include_tests: bool = typer.Option(False, "--include-tests", help="Audit test code too (tests/, test_*.py, conftest.py)."),
     lang: Lang = typer.Option(Lang.en, "--lang", help="Language of Markdown and HTML reports."),
     timestamp: bool = typer.Option(False, "--timestamp", help="Put the date and time in Markdown and HTML reports."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for parsing (default: CPU count)."),
@@ -144,6 +145,8 @@ def audit_command(
             updates["ignore"] = list(config.ignore) + _codes(ignore)
         if fail_under is not None:
             updates["fail_under"] = fail_under
+        if include_tests:
+            updates["include_tests"] = True
         if fail_on is not None:
             try:
                 updates["fail_on"] = Severity.parse(fail_on)

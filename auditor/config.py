@@ -37,6 +37,8 @@ class Config(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = Field(default_factory=dict)
     respect_gitignore: bool = True
+    include_tests: bool = False  # test code (tests/, test_*.py, conftest.py) is not the service: left out unless asked
+    test_paths: list[str] = Field(default_factory=list)  # more test code, gitignore-style
     public_routes: list[str] = Field(default_factory=list)
     webhook_routes: list[str] = Field(default_factory=list)
     auth_dependencies: list[str] = Field(default_factory=list)

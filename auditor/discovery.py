@@ -55,16 +55,32 @@ class SourceFile:
 class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    left_out_tests: list[str] = field(default_factory=list)  # test code, not audited unless asked
 
 
-def discover(root: Path, exclude: list[str] | tuple[str, ...] = (), respect_gitignore: bool = True) -> Discovery:
-    """Walk `root` (a directory or a single file) for `.py` files."""
+# pytest's conventions: test folders, test modules and conftest.py are not the service
+TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def is_test_file(name: str) -> bool:
+    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+
+
+def discover(
+    root: Path,
+    exclude: list[str] | tuple[str, ...] = (),
+    respect_gitignore: bool = True,
+    include_tests: bool = False,
+    test_paths: list[str] | tuple[str, ...] = (),
+) -> Discovery:
+    """Walk `root` (a directory or a single file) for `.py` files; test code is left out (and listed) unless asked for."""
     root = root.resolve()
     found = Discovery()
     if root.is_file():
         found.files.append(_source_file(root, root.parent))
         return found
     excluded = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+    tests = pathspec.GitIgnoreSpec.from_lines(list(test_paths))
     ignore_specs: list[tuple[str, pathspec.PathSpec]] = []
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -111,8 +127,14 @@ def discover(root: Path, exclude: list[str] | tuple[str, ...] = (), respect_giti
                     continue  # a virtualenv under any name
                 if _ignored(child_rel + "/", excluded, ignore_specs):
                     continue
+                if not include_tests and (entry.name in TEST_DIRS or tests.match_file(child_rel + "/")):
+                    found.left_out_tests.append(child_rel + "/")
+                    continue
                 walk(Path(entry.path), child_rel)
             elif entry.name.endswith(".py") and not _ignored(child_rel, excluded, ignore_specs):
+                if not include_tests and (is_test_file(entry.name) or tests.match_file(child_rel)):
+                    found.left_out_tests.append(child_rel)
+                    continue
                 found.files.append(_source_file(Path(entry.path), root, child_rel))
         if pushed:
             ignore_specs.pop()

@@ -104,3 +104,42 @@ def test_module_names_follow_packages_above_the_audited_folder(tmp_path):
     root = write_tree(tmp_path, {"svc/__init__.py": "", "svc/api/__init__.py": "", "svc/api/routes.py": "x = 1\n"})
     names = {f.relpath: f.module for f in discover(root / "svc").files}
     assert names == {"__init__.py": "svc", "api/__init__.py": "svc.api", "api/routes.py": "svc.api.routes"}
+
+
+def test_test_code_is_left_out_and_listed_unless_asked(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "app/test_utils.py": "x = 1\n",
+            "app/helpers_test.py": "x = 1\n",
+            "conftest.py": "x = 1\n",
+            "tests/test_api.py": "from fastapi import FastAPI\n\napp = FastAPI(debug=True)\n",
+            "qa/checks.py": "x = 1\n",
+        },
+    )
+    found = discover(tmp_path)
+    assert [f.relpath for f in found.files] == ["app/main.py", "qa/checks.py"]
+    assert sorted(found.left_out_tests) == ["app/helpers_test.py", "app/test_utils.py", "conftest.py", "tests/"]
+    configured = discover(tmp_path, test_paths=["qa/"])
+    assert [f.relpath for f in configured.files] == ["app/main.py"] and "qa/" in configured.left_out_tests
+    everything = discover(tmp_path, include_tests=True)
+    assert len(everything.files) == 6 and not everything.left_out_tests
+
+
+def test_an_app_built_in_tests_is_not_judged_as_production(tmp_path, registry):
+    from auditor.config import Config
+    from auditor.engine.runner import audit
+
+    write_tree(
+        tmp_path,
+        {
+            "service/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "tests/test_app.py": "from fastapi import FastAPI\n\napp = FastAPI(debug=True)\n\n@app.get('/x')\ndef x():\n    return 1\n",
+        },
+    )
+    result = audit(tmp_path, Config(select=["SEC012", "SEC001"]), registry, jobs=1)
+    assert [a.location.path for a in result.model.apps] == ["service/main.py"]
+    assert not result.findings and result.left_out_tests == ["tests/"]
+    included = audit(tmp_path, Config(select=["SEC012"], include_tests=True), registry, jobs=1)
+    assert [f.path for f in included.findings] == ["tests/test_app.py"]

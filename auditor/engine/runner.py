@@ -42,6 +42,7 @@ class AuditResult:
     scores: ScoreCard
     rules: list[type[Rule]]
     internal_errors: list[str] = field(default_factory=list)
+    left_out_tests: list[str] = field(default_factory=list)  # test files and folders not audited
 
 
 def _parse_one(args: tuple[SourceFile, ParseOptions]) -> ModuleFacts | FileError:
@@ -62,7 +63,7 @@ def parse_all(files: list[SourceFile], options: ParseOptions, jobs: int) -> list
 
 
 def audit(root: Path, config: Config, registry: Registry, jobs: int | None = None) -> AuditResult:
-    found = discover(root, config.exclude, config.respect_gitignore)
+    found = discover(root, config.exclude, config.respect_gitignore, config.include_tests, config.test_paths)
     jobs = jobs or os.cpu_count() or 1
     parsed = parse_all(found.files, ParseOptions(max_file_bytes=config.max_file_size), jobs)
     modules = [p for p in parsed if isinstance(p, ModuleFacts)]
@@ -97,7 +98,8 @@ def audit(root: Path, config: Config, registry: Registry, jobs: int | None = Non
     errors += [AuditError("suppression", p.path, p.message, p.line) for p in suppressor.problems]
     findings.sort(key=lambda f: (-f.severity.rank, f.path, f.line, f.code))
     passes.sort(key=lambda p: (p.code, p.evidence))
-    return AuditResult(base, model, findings, passes, errors, score(findings, blind_spots(model), bool(model.served_apps)), rules, internal)
+    scores = score(findings, blind_spots(model), bool(model.served_apps))
+    return AuditResult(base, model, findings, passes, errors, scores, rules, internal, found.left_out_tests)
 
 
 def blind_spots(model: AppModel) -> list[str]:

@@ -58,6 +58,7 @@ def report_dict(result: AuditResult) -> dict[str, Any]:
         "verdict_reasons": scores.reasons,
         "blind_spots": scores.blind_spots,
         "frameworks": list(result.model.frameworks),
+        "left_out": {"tests": result.left_out_tests},
         "unresolved": [{"what": u.what, "why": u.why, "path": u.location.path, "line": u.location.line} for u in result.model.unresolved],
         "rules": [r.code for r in result.rules],
         "findings": [finding_dict(f) for f in result.findings],

@@ -27,6 +27,8 @@ def render_text(result: AuditResult, console: Console, show_passes: bool = False
         f"[bold]auditor[/] {escape(str(result.root))}: {result.model.files} files, {result.model.lines} lines, "
         f"{len(result.model.apps)} app(s){frameworks}, {len(result.model.routes)} route(s)"
     )
+    if result.left_out_tests:
+        console.print(f"[dim]left out {len(result.left_out_tests)} test file(s)/folder(s) (--include-tests to audit them)[/]")
     for spot in result.scores.blind_spots:  # say first what the audit could not see
         console.print(f"[bold yellow]warning:[/] {escape(spot)}", soft_wrap=True)
     for severity in Severity:
