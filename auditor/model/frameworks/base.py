@@ -28,7 +28,7 @@ from ..types import (
     RouteParam,
     Unresolved,
 )
-from .requests import RequestRead
+from .requests import RequestRead, RequestShape, request_reads
 
 if TYPE_CHECKING:
     from ...deployment import ServerCommand
@@ -182,6 +182,23 @@ class FrameworkAdapter:
         return ()
 
     # --- helpers for subclasses ------------------------------------------------
+
+    def read_params(self, handler: FunctionFacts, module: ModuleFacts, requests: set[str], shape: RequestShape) -> list[RouteParam]:
+        """What a handler reads off the request object(s) it receives: keyed values and validated models."""
+        if not requests:
+            return []
+        reads = request_reads(handler, lambda name: name in requests, shape)
+        params = [RouteParam(r.key, r.source, None, Location(module.path, r.span), bounded=r.bounded) for r in reads if r.key and r.source != "path"]
+        return params + self.validated_params(Scope(module, handler), reads, module)
+
+    def unvalidated_reads(self, handler: FunctionFacts, module: ModuleFacts, params: list[RouteParam], shape: RequestShape) -> tuple[RawRead, ...]:
+        """Raw reads of the request objects among `params`; a path value the router converts (`{id:int}`) is validated."""
+        requests = {p.name for p in params if p.source == "request"}
+        if not requests:
+            return ()
+        typed = {p.name for p in params if p.source == "path" and p.annotation}
+        reads = request_reads(handler, lambda name: name in requests, shape)
+        return tuple(RawRead(r.text, Location(module.path, r.span)) for r in reads if r.raw and not r.validated and not (r.source == "path" and r.key in typed))
 
     def model_fields(self, cls_qual: str, _depth: int = 0) -> list[str]:
         """The annotated fields of a (pydantic, dataclass, msgspec) model class, its bases' included."""

@@ -21,7 +21,7 @@ from ..types import DependencyUse, Location, RawRead, RouteParam, Unresolved
 from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDecl, RouterDecl, join_paths
 from .litestar_config import APP, APP_CLASSES, APP_CONFIG, LitestarSettings, splat
 from .litestar_params import STATE, HandlerParams
-from .requests import RequestShape, request_reads
+from .requests import RequestShape
 from .starlette import path_params
 
 VERBS = ("get", "post", "put", "patch", "delete", "head")
@@ -416,17 +416,8 @@ class LitestarAdapter(FrameworkAdapter):
         declared = {p.name for p in params}
         at = Location(module.path, handler.header)
         params += [RouteParam(name, "path", convertor, at) for name, convertor in convertors.items() if name not in declared]
-        requests = {p.name for p in params if p.source == "request"}
-        if requests:
-            reads = request_reads(handler, lambda name: name in requests, REQUEST_SHAPE)
-            params += [RouteParam(r.key, r.source, None, Location(module.path, r.span), bounded=r.bounded) for r in reads if r.key and r.source != "path"]
-            params += self.validated_params(Scope(module, handler), reads, module)
+        params += self.read_params(handler, module, {p.name for p in params if p.source == "request"}, REQUEST_SHAPE)
         return params, []
 
     def raw_reads(self, handler: FunctionFacts, module: ModuleFacts, params: list[RouteParam]) -> tuple[RawRead, ...]:
-        requests = {p.name for p in params if p.source == "request"}
-        if not requests:
-            return ()
-        typed = {p.name for p in params if p.source == "path" and p.annotation}  # `{id:int}`: the router converts it
-        reads = request_reads(handler, lambda name: name in requests, REQUEST_SHAPE)
-        return tuple(RawRead(r.text, Location(module.path, r.span)) for r in reads if r.raw and not r.validated and not (r.source == "path" and r.key in typed))
+        return self.unvalidated_reads(handler, module, params, REQUEST_SHAPE)

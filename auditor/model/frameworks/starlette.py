@@ -17,7 +17,7 @@ from ..cors import cors_policy
 from ..evaluate import Scope, names_in, status_code
 from ..types import UNKNOWN, App, DependencyUse, Evidence, ExceptionHandler, Hook, Location, Middleware, RawRead, RouteParam, Unresolved, Value
 from .base import AuthVocabulary, Collected, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
-from .requests import RequestShape, request_reads
+from .requests import RequestShape
 
 _PATH_TEST = re.compile(r"(^|\.)(path|url\.path|endpoint)$")
 BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
@@ -385,17 +385,8 @@ class StarletteAdapter(FrameworkAdapter):
             params.append(RouteParam(first.name, "request", None, Location(module.path, first.span)))
         at = Location(module.path, handler.header)
         params += [RouteParam(name, "path", convertor, at) for name, convertor in path_params(path)]
-        requests = {p.name for p in params if p.source == "request"}
-        if requests:
-            reads = request_reads(handler, lambda name: name in requests, REQUEST_SHAPE)
-            params += [RouteParam(r.key, r.source, None, Location(module.path, r.span), bounded=r.bounded) for r in reads if r.key and r.source != "path"]
-            params += self.validated_params(Scope(module, handler), reads, module)
+        params += self.read_params(handler, module, {p.name for p in params if p.source == "request"}, REQUEST_SHAPE)
         return params, []
 
     def raw_reads(self, handler: FunctionFacts, module: ModuleFacts, params: list[RouteParam]) -> tuple[RawRead, ...]:
-        requests = {p.name for p in params if p.source == "request"}
-        if not requests:
-            return ()
-        typed = {p.name for p in params if p.source == "path" and p.annotation}  # `{id:int}`: the router converts it
-        reads = request_reads(handler, lambda name: name in requests, REQUEST_SHAPE)
-        return tuple(RawRead(r.text, Location(module.path, r.span)) for r in reads if r.raw and not r.validated and not (r.source == "path" and r.key in typed))
+        return self.unvalidated_reads(handler, module, params, REQUEST_SHAPE)
