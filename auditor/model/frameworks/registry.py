@@ -33,7 +33,6 @@ UNMODELLED = {
     "robyn": "Robyn",
     "cherrypy": "CherryPy",
     "connexion": "Connexion",
-    "flask_restx": None,  # modelled by the Flask adapter
 }
 
 
