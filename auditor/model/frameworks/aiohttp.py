@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import ClassVar
 
-from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Name, Other, Seq, Span, dotted
+from ...parsing.facts import Assignment, Attr, Await, CallExpr, CallSite, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Name, Other, Seq, Span, dotted
 from ..cors import cors_policy
 from ..evaluate import Scope
 from ..types import UNKNOWN, App, DependencyUse, Evidence, Hook, Location, Middleware, RawRead, RouteParam, Unresolved, Value
@@ -182,6 +182,9 @@ class AiohttpAdapter(FrameworkAdapter):
         """The entries of a literal list, or of a module-level list it names (`middlewares=MIDDLEWARES`)."""
         if isinstance(expr, Seq):
             return expr.items
+        local = self.ev.local_assignments(scope, dotted(expr) or "") if expr is not None and depth < 3 else []
+        if local and local[-1].value is not None:  # `middlewares = [require_token]` inside the factory
+            return self._items(scope, local[-1].value, depth + 1)
         located = self.index.globals.get(self.ev.resolve_expr(scope, expr) or "") if expr is not None and depth < 3 else None
         if not located or located[-1].definition.value is None:
             return ()
@@ -189,6 +192,8 @@ class AiohttpAdapter(FrameworkAdapter):
 
     def _app(self, scope: Scope, expr: Expr | None) -> str | None:
         """The application an expression is: a variable holding one, or a call of a helper that builds and returns it."""
+        if isinstance(expr, Await):  # `app.add_subapp("/v1/", await create_api())`
+            expr = expr.value
         owner = self.owner_of(self.out, scope, expr)
         if owner in self.out.apps:
             return owner

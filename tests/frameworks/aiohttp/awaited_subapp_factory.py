@@ -1,4 +1,4 @@
-"""Known gap: a sub-app that an async helper builds, `app.add_subapp("/v1/", await create_api())`, is
+"""A sub-app that an async helper builds, `app.add_subapp("/v1/", await create_api())`, is
 served under the prefix and behind the parent's middleware."""
 
 from aiohttp import web
@@ -17,8 +17,7 @@ async def list_items(request: web.Request) -> web.Response:
 
 async def create_api() -> web.Application:
     api = web.Application()
-    # today: the tool serves it as an app of its own: GET /items anonymous
-    api.router.add_get("/items", list_items)  # want: GET /v1/items authenticated
+    api.router.add_get("/items", list_items)  # route: GET /v1/items authenticated
     return api
 
 
