@@ -256,6 +256,8 @@ class AuthAnalyzer:
         loading the user, or verifying a token only when one is sent, is not enough."""
         located = self.index.functions[fn.qualname]
         scope = Scope(located.module, fn)
+        if _returns_nobody(fn):  # an optional login: no credentials, no caller, and the request goes on
+            return None
         for site in fn.calls:  # verify_jwt_in_request(): raises when the token is missing
             target = self.evaluator.callee(scope, site.call) or ""
             optional = site.call.kwarg("optional")
@@ -476,6 +478,9 @@ def _returns_nobody(fn: FunctionFacts) -> bool:
     (A middleware's bare `return` after passing the request on is not this: it returns nobody anywhere.)"""
 
     def empty(value: Expr | None) -> bool:
+        if isinstance(value, CallExpr):  # `AuthenticationResult(user=None, auth=None)`: a result with nobody in it
+            user = value.kwarg("user") if value.kwarg("user") is not None else value.arg(0)
+            return isinstance(user, Const) and user.value is None
         return value is None or (isinstance(value, Const) and value.value is None)
 
     returns_someone = any(not empty(ret.value) for ret in fn.return_sites)
