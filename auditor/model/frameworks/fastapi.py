@@ -155,10 +155,25 @@ class FastAPIAdapter(StarletteAdapter):
                 methods = ("WEBSOCKET",)
             else:
                 methods = (method.upper(),)
-            deps = self.dependency_list(scope, decorator.kwarg("dependencies"), "route")
+            deps = self.dependency_list(scope, decorator.kwarg("dependencies"), "route") + self._class_dependencies(fn)
             self.add_route(owner, methods, path.value, fn.qualname, location, deps)
         else:
             super().owner_decorator(scope, fn, decorator, owner, method, location)
+
+    def _class_dependencies(self, fn: FunctionFacts) -> list[DependencyUse]:
+        """A class-based view (fastapi-utils' `@cbv(router)` and its kind): class attributes declared with
+        `Depends(...)` are resolved for every method route, like parameters of each handler."""
+        located = self.index.classes.get(fn.class_name or "")
+        if located is None:
+            return []
+        scope = Scope(located.module)
+        out: list[DependencyUse] = []
+        for attribute in located.definition.fields:
+            param = Param(attribute.target, attribute.annotation, attribute.value, "keyword", attribute.span)
+            found = self.param_dependency(scope, param)
+            if found is not None:
+                out.append(DependencyUse(found.target, "router", self.at(scope, attribute.span), found.scopes, attribute.target, found.instance))
+        return out
 
     # --- dependencies -----------------------------------------------------------------
 
