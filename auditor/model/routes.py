@@ -129,7 +129,7 @@ def _route(raw: RouteDecl, chain: Chain, facts: Collected, adapter, auth: AuthAn
         dependencies=tuple(deps),
         params=tuple(params),
         auth=verdict,
-        is_webhook=_is_webhook(path, raw.methods, handler, params, options),
+        is_webhook=_is_webhook(path, raw.methods, handler, params, options, verdict.authenticated, _reads_signature(auth, deps, wrappers)),
         public_reason=public_reason(path, raw.methods, options),
         routers=tuple(r.id for r in reversed(chain.routers)),
         only_when=next((i.only_when for i in chain.includes if i.only_when), None),
@@ -248,16 +248,28 @@ def public_reason(path: str, methods: tuple[str, ...], options: RouteOptions) ->
     return None
 
 
-def _is_webhook(path: str, methods: tuple[str, ...], handler, params, options: RouteOptions) -> bool:
+def _reads_signature(auth: AuthAnalyzer, deps: list[DependencyUse], wrappers: tuple[str, ...]) -> bool:
+    """A dependency or wrapper that reads a signature header: what authenticates the route is a sender's signature."""
+    functions = [auth.index.function(q) for q in (*(d.target for d in deps), *wrappers)]
+    return any("signature" in s.lower() for fn in functions if fn is not None for s in fn.strings)
+
+
+def _is_webhook(path: str, methods: tuple[str, ...], handler, params, options: RouteOptions, authenticated: bool, signed: bool) -> bool:
+    """A receiver of a third party's deliveries: it reads a signature, or it is configured as one.
+
+    A path or name that says "webhook" counts only for a route the service's own users
+    cannot sign in to: `POST /households/webhooks` behind the usual auth manages
+    subscriptions, it receives nothing."""
     if any(fnmatch.fnmatchcase(path, p) for p in options.webhook_routes):
         return True
     if not set(methods) & {"POST", "PUT", "PATCH"}:
         return False  # deliveries are posted
-    if any(_WEBHOOK_SEGMENT.search(s) for s in _segments(path)) or "webhook" in handler.name.lower():
+    if signed or any("signature" in s.lower() for s in handler.strings):
         return True
-    if any("signature" in s.lower() for s in handler.strings):
+    if any(p.source == "header" and "signature" in p.name.lower() for p in params):
         return True
-    return any(p.source == "header" and "signature" in p.name.lower() for p in params)
+    named = any(_WEBHOOK_SEGMENT.search(s) for s in _segments(path)) or "webhook" in handler.name.lower()
+    return named and not authenticated
 
 
 def router_hooks(facts: Collected) -> list[Hook]:
