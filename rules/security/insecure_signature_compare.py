@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel, FunctionInfo
-from auditor.parsing.facts import Attr, Await, CallExpr, Const, Expr, Name, Subscript, dotted
+from auditor.parsing.facts import Attr, Await, CallExpr, Compare, Const, Expr, Name, Subscript, dotted
 
 _SECRET_VALUE = re.compile(r"(signature|sig|digest|hmac|mac|token|secret|api_?key|password|passwd|pwd_hash|expected)$", re.I)
 # What a value computed or read as a secret shows in its expression.
@@ -13,6 +13,9 @@ _SECRETISH = re.compile(r"(hmac|digest|hash|sign|secret|token|password|key|compa
 _DIGEST_METHODS = frozenset({"hexdigest", "digest"})
 _RESERIALIZERS = re.compile(r"(^|\.)(json\.dumps|dumps|model_dump_json|json|jsonable_encoder|str|orjson\.dumps|ujson\.dumps)$")
 _PASS_THROUGH = frozenset({"encode", "decode", "strip", "replace"})
+# ORM query methods: a comparison passed to them becomes SQL, evaluated by the database.
+_QUERY_BUILDERS = frozenset({"filter", "where", "having", "join", "outerjoin", "exclude", "get_or_none"})
+_SQL_OPERATORS = frozenset({"and_", "or_", "sa.and_", "sa.or_", "sqlalchemy.and_", "sqlalchemy.or_"})
 
 
 def _sensitive(expr: Expr) -> str | None:
@@ -61,6 +64,33 @@ def _container(expr: Expr) -> str:
     return name.rpartition(".")[0] if "." in name else name
 
 
+def _in_query(info: FunctionInfo, compare: Compare) -> bool:
+    """`.filter(User.api_key == key)`: an ORM builds SQL from the comparison; nothing compares in Python."""
+    inner = (compare.span.line, compare.span.column), (compare.span.end_line, compare.span.end_column)
+    for site in info.facts.calls:
+        call = site.call
+        builds_query = (isinstance(call.func, Attr) and call.func.attr in _QUERY_BUILDERS) or dotted(call.func) in _SQL_OPERATORS
+        outer = (call.span.line, call.span.column), (call.span.end_line, call.span.end_column)
+        if builds_query and outer[0] <= inner[0] and inner[1] <= outer[1]:
+            return True
+    return False
+
+
+def _source(info: FunctionInfo, expr: Expr) -> str | None:
+    """Where a value was read from: `request.form` for `request.form.get("rpassword")`, also through
+    a local assigned once from such a read."""
+    if isinstance(expr, Name):
+        values = [a.value for a in info.facts.assignments if a.target == expr.id]
+        if len(values) != 1 or values[0] is None:
+            return None
+        expr = values[0]
+    if isinstance(expr, CallExpr) and isinstance(expr.func, Attr) and expr.func.attr == "get":
+        return dotted(expr.func.value)
+    if isinstance(expr, Subscript):
+        return dotted(expr.value)
+    return None
+
+
 def _literal_key(expr: Expr) -> str | None:
     if isinstance(expr, Subscript) and len(expr.index) == 1:
         key = expr.index[0]
@@ -84,7 +114,9 @@ class InsecureSignatureCompare(Rule):
     Finds signatures, tokens and digests compared with `==`/`!=` instead of a
     constant-time comparison, and HMACs computed over re-serialized JSON
     (`json.dumps(await request.json())`, `payload.model_dump_json()`) instead
-    of the raw request body.
+    of the raw request body. Comparisons that leak no secret stay quiet: two
+    values of the same request (a password and its confirmation), constants
+    naming a kind, and comparisons an ORM turns into SQL (`.filter(User.key == key)`).
 
     ## Why is this bad?
     `==` stops at the first differing byte, so response timing tells an
@@ -165,6 +197,11 @@ class InsecureSignatureCompare(Rule):
             heads = {_container(side).split(".")[0] for side in (left, right)}
             if len(heads) == 1 and "" not in heads and _container(left) != (dotted(left) or ""):
                 continue  # body.current_password == body["new_password"]: both from the caller, no secret
+            if _in_query(info, compare):
+                continue
+            source = _source(info, left)
+            if source is not None and source == _source(info, right):
+                continue  # `password != rpassword`, both read from `request.form`: two values of one caller
             named = [n for n in (_sensitive(left), _sensitive(right)) if n]
             if not named or all(_plain_local(info, n) for n in named):
                 continue
