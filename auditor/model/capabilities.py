@@ -90,6 +90,11 @@ def _status_codes(info) -> set[int]:
             code = status_code(ret.value.items[1])
             if code:
                 codes.add(code)
+    for assignment in info.facts.assignments:  # `resp.status_code = 429`
+        if assignment.target.endswith((".status_code", ".status")):
+            code = status_code(assignment.value)
+            if code:
+                codes.add(code)
     for site in info.facts.calls:
         for key in ("status_code", "status"):
             code = status_code(site.call.kwarg(key))
