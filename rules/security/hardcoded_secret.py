@@ -16,7 +16,8 @@ class HardcodedSecret(Rule):
     to a module-level name like `JWT_SECRET` or `API_KEY`, used as the
     default of a secret settings field, or given as the fallback of an
     environment read (`os.getenv("JWT_SECRET", "changeme")`). Test files are
-    skipped.
+    skipped, and so are switches named after credentials
+    (`ALLOW_CREDENTIALS = "false"`).
 
     ## Why is this bad?
     A secret in the repository is shared with everyone who can read it, its
@@ -76,7 +77,7 @@ class HardcodedSecret(Rule):
             value = field.default
             if is_test_path(field.location.path) or not is_secret_name(field.name):
                 continue
-            if value.known and isinstance(value.value, str) and value.value:
+            if value.known and isinstance(value.value, str) and value.value and not _flag(value.value):
                 yield self.finding(field.location, "default", anchor=f"secret:{field.cls}.{field.name}", name=field.name, env=field.env_name)
         for path, module in model.modules.items():
             if is_test_path(path):
@@ -85,8 +86,19 @@ class HardcodedSecret(Rule):
                 literal = assignment.value.value if isinstance(assignment.value, Const) else None
                 if (path, assignment.span.line) in settings_locations or not is_secret_name(assignment.target):
                     continue
-                if isinstance(literal, str) and len(literal) >= 6 and literal != assignment.target:
+                if isinstance(literal, str) and len(literal) >= 6 and literal != assignment.target and not _flag(literal):
                     yield self.finding(Location(path, assignment.span), "literal", anchor=f"secret:{module.module}.{assignment.target}", name=assignment.target)
         for read in model.env_reads:
-            if read.default and is_secret_name(read.name) and read.default not in ("''", '""', "None") and not is_test_path(read.location.path):
+            if not read.default or read.default in ("''", '""', "None") or _flag(read.default.strip("'\"")):
+                continue
+            if is_secret_name(read.name) and not is_test_path(read.location.path):
                 yield self.finding(read.location, "fallback", anchor=f"secret-env:{read.name}:{read.location.path}", env=read.name)
+
+
+def _flag(text: str) -> bool:
+    """`"false"`: the setting named like a credential is a switch (`ALLOW_CREDENTIALS`), not a secret.
+    Digits are not exempt: `"123456"` is a real, if weak, password."""
+    return text.strip().lower() in _FLAG_WORDS
+
+
+_FLAG_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null"})
