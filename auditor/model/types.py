@@ -304,11 +304,31 @@ class AppModel:
 
     def calls_to(self, *targets: str):
         """(call site, location, target) for every call resolving to one of `targets`, in file order."""
+        for site, location, target, _function in self.scoped_calls_to(*targets):
+            yield site, location, target
+
+    def scoped_calls_to(self, *targets: str):
+        """Like `calls_to`, with the qualified name of the function making the call (None at module level)."""
         index = self.call_index()
         found = [entry for target in targets for entry in index.get(target, ())]
         found.sort(key=lambda e: (e[1].path, e[1].span))
-        for site, location, _function in found:
-            yield site, location, self.evaluate_callee(site, _function, location.path)
+        for site, location, function in found:
+            yield site, location, self.evaluate_callee(site, function, location.path), function
+
+    def assigned_once(self, name: str, function: str | None, path: str) -> Any:
+        """The value of a plain name assigned exactly once where it is read (the function, else its module)."""
+        info = self.functions.get(function) if function else None
+        if info is not None and info.facts.param(name) is not None:
+            return None  # the caller decides
+        scopes = [info.facts.assignments] if info else []
+        module = self.modules.get(path)
+        if module is not None:
+            scopes.append(tuple(a for a in module.assignments if not a.in_function))
+        for assignments in scopes:
+            values = [a.value for a in assignments if a.target == name]
+            if values:
+                return values[0] if len(values) == 1 else None
+        return None
 
     def call_index(self) -> dict[str, list[tuple[Any, Location, str | None]]]:
         """Every call in the project by the qualified name it calls (built once, on first use)."""

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from auditor.engine.rule import Category, Confidence, Result, Rule, Severity
 from auditor.model.types import AppModel
-from auditor.parsing.facts import Const
+from auditor.parsing.facts import Const, Name
 
 VERIFY_KWARGS = {"verify": False, "verify_ssl": False, "ssl": False}
 CLIENTS = (
@@ -24,7 +24,9 @@ class TlsVerificationDisabled(Rule):
     Finds outbound connections with certificate verification turned off:
     `verify=False` on httpx or requests, `ssl=False` / `verify_ssl=False` on
     aiohttp, an unverified SSL context (`ssl._create_unverified_context()`).
-    `verify="/path/to/ca.pem"` keeps verification on and is fine.
+    `verify="/path/to/ca.pem"` keeps verification on and is fine. The value is
+    also followed through a name assigned once (`verify = False` then
+    `verify=verify`); a parameter is the caller's choice and is not judged.
 
     ## Why is this bad?
     Without verification anyone on the network path — a compromised Wi-Fi, a
@@ -71,9 +73,11 @@ class TlsVerificationDisabled(Rule):
     }
 
     def check(self, model: AppModel) -> Iterator[Result]:
-        for site, location, target in model.calls_to(*CLIENTS):
+        for site, location, target, function in model.scoped_calls_to(*CLIENTS):
             for key, bad in VERIFY_KWARGS.items():
                 value = site.call.kwarg(key)
+                if isinstance(value, Name):  # `verify = False` a few lines above, then `verify=verify`
+                    value = model.assigned_once(value.id, function, location.path)
                 if isinstance(value, Const) and value.value is bad:
                     yield self.finding(location, "off", anchor=f"tls:{location.path}:{target}", call=target, how=f"{key}=False")
                     break
