@@ -223,3 +223,19 @@ def test_an_unmodelled_framework_is_named_and_never_ready(tmp_path):
     text = invoke("audit", str(tmp_path), "--isolated", "--select", "SEC001")
     assert text.stdout.splitlines()[1].startswith("warning: Django is used") and "INCOMPLETE" in text.stdout
     assert invoke("audit", str(tmp_path / "legacy"), "--isolated").exit_code == 2
+
+
+def test_unresolved_registrations_are_listed_unless_another_adapter_placed_them(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "flask_app.py": "from flask import Blueprint, Flask\n\nbp = Blueprint('api', __name__)\n\n\n"
+            "@bp.route('/healthz')\ndef health():\n    return {}\n\n\napp = Flask(__name__)\napp.register_blueprint(bp)\n",
+            "starlette_app.py": "from starlette.applications import Starlette\n\nfrom .plugins import router\n\napp = Starlette()\n\n\n"
+            "@router.route('/hooks')\nasync def hooks(request):\n    return None\n",
+        },
+    )
+    data = json.loads(invoke("audit", str(tmp_path), "--isolated", "--format", "json", "--select", "SEC001").stdout)
+    assert sorted(data["frameworks"]) == ["flask", "starlette"]
+    assert [(u["path"], u["line"]) for u in data["unresolved"]] == [("starlette_app.py", 8)]
+    assert data["verdict"] == "incomplete"

@@ -51,6 +51,15 @@ def build_model(root: str, modules: list[ModuleFacts], options: ModelOptions) ->
     facts = Collected()
     for adapter in adapters:
         adapter.collect(facts)
+    # A Flask blueprint's `@bp.route(...)` is unresolved to the Starlette adapter but placed by Flask's;
+    # a registration no adapter places is listed once, not once per adapter.
+    seen = {(r.location.path, r.location.line) for r in facts.routes}
+    unresolved = []
+    for u in facts.unresolved:
+        if (u.location.path, u.location.line) not in seen:
+            seen.add((u.location.path, u.location.line))
+            unresolved.append(u)
+    facts.unresolved = unresolved
 
     model = AppModel(root=root, frameworks=tuple(a.name for a in adapters), unmodelled=unmodelled)
     model.modules = {m.path: m for m in modules}
