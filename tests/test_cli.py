@@ -239,3 +239,21 @@ def test_unresolved_registrations_are_listed_unless_another_adapter_placed_them(
     assert sorted(data["frameworks"]) == ["flask", "starlette"]
     assert [(u["path"], u["line"]) for u in data["unresolved"]] == [("starlette_app.py", 8)]
     assert data["verdict"] == "incomplete"
+
+
+def test_routes_registered_with_computed_paths_are_listed_as_unresolved(tmp_path):
+    helper = (
+        "def register(blueprint, route_tuples):\n"
+        "    for path, resource in route_tuples:\n"
+        "        blueprint.add_url_rule(path, view_func=resource.as_view(resource.__name__))\n"
+    )
+    app = (
+        "from flask import Blueprint, Flask\n\nfrom .api import register\nfrom .resources import ROUTES\n\n"
+        "bp = Blueprint('api', __name__)\nregister(bp, ROUTES)\n\napp = Flask(__name__)\napp.register_blueprint(bp)\n"
+    )
+    views = "from .app import bp\n\n\n@bp.route(org_scoped('/queries'))\ndef queries():\n    return []\n"
+    write_tree(tmp_path, {"api.py": helper, "app.py": app, "views.py": views})
+    data = json.loads(invoke("audit", str(tmp_path), "--isolated", "--format", "json", "--select", "SEC001").stdout)
+    computed = "its path is computed at run time"
+    assert [(u["path"], u["line"], u["why"]) for u in data["unresolved"]] == [("api.py", 3, computed), ("views.py", 4, computed)]
+    assert data["verdict"] == "incomplete"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, ClassFacts, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq
+from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, ClassFacts, Const, DictExpr, Expr, FunctionFacts, ModuleFacts, Seq, dotted
 from ..evaluate import Scope, status_code
 from ..types import App, DependencyUse, ExceptionHandler, Location, RawRead, RouteParam, Unresolved
 from .base import AuthVocabulary, Collected, Decorator, FrameworkAdapter, Include, RouteDecl, RouterDecl, development_guard
@@ -200,6 +200,8 @@ class FlaskAdapter(FrameworkAdapter):
             for path in call.args[1:]:
                 if isinstance(path, Const) and isinstance(path.value, str) and cls:
                     self._view_class(owner, path.value, cls, location, _text(endpoint))
+                elif not isinstance(path, Const):  # `api.add_resource(resource, *paths)` in a helper
+                    self.out.unresolved.append(Unresolved(f"{dotted(call.func) or method}(...)", "its path is computed at run time", location))
         elif method in ("before_request", "before_app_request") and call.args:
             fn = self.ev.resolve_expr(scope, call.args[0])
             if fn:
@@ -217,7 +219,10 @@ class FlaskAdapter(FrameworkAdapter):
         path = call.arg(0, "rule")
         view = call.arg(2, "view_func")
         endpoint = call.arg(1, "endpoint")
-        if not (isinstance(path, Const) and isinstance(path.value, str)) or view is None:
+        if view is None:
+            return
+        if not (isinstance(path, Const) and isinstance(path.value, str)):
+            self.out.unresolved.append(Unresolved(f"{dotted(call.func) or 'add_url_rule'}(...)", "its path is computed at run time", location))
             return
         wrappers: tuple[Decorator, ...] = ()
         while isinstance(view, CallExpr) and view.args and not _as_view(view):  # login_required(dashboard), jwt_required()(View.as_view(...))
@@ -333,6 +338,8 @@ class FlaskAdapter(FrameworkAdapter):
             if isinstance(decorator, CallExpr) and (method == "route" or method in HTTP_METHODS) and owner not in self.apis:
                 path = decorator.arg(0, "rule")
                 if not (isinstance(path, Const) and isinstance(path.value, str)):
+                    what = f"@{dotted(func) or method}(...)"  # `@routes.route(org_scoped_rule("/queries"))`
+                    self.out.unresolved.append(Unresolved(what, "its path is computed at run time", location))
                     continue
                 methods = (method.upper(),) if method != "route" else (self.methods(decorator.kwarg("methods")) or ("GET",))
                 endpoint = decorator.kwarg("endpoint")
