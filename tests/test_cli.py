@@ -257,3 +257,16 @@ def test_routes_registered_with_computed_paths_are_listed_as_unresolved(tmp_path
     computed = "its path is computed at run time"
     assert [(u["path"], u["line"], u["why"]) for u in data["unresolved"]] == [("api.py", 3, computed), ("views.py", 4, computed)]
     assert data["verdict"] == "incomplete"
+
+
+def test_a_project_router_method_the_auditor_does_not_follow_is_listed(tmp_path):
+    router = (
+        "from starlette.routing import Router\n\n\nclass APIRouter(Router):\n"
+        "    def post(self, path):\n        return lambda fn: fn\n\n\nrouter = APIRouter()\n\n\n"
+        "@router.post('/completion')\nasync def completion(request):\n    return None\n"
+    )
+    app = "from starlette.applications import Starlette\nfrom starlette.routing import Mount\n\nfrom .ai import router\n\napp = Starlette(routes=[Mount('/api', app=router)])\n"
+    write_tree(tmp_path, {"ai.py": router, "main.py": app})
+    data = json.loads(invoke("audit", str(tmp_path), "--isolated", "--format", "json", "--select", "SEC001").stdout)
+    assert [(u["path"], u["line"], u["what"]) for u in data["unresolved"]] == [("ai.py", 12, "@router.post(...)")]
+    assert data["verdict"] == "incomplete"

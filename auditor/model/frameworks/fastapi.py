@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from ...parsing.facts import CallExpr, CallSite, Const, Expr, FunctionFacts, ModuleFacts, Param, Subscript, dotted
 from ..evaluate import Scope, annotation_text
-from ..types import App, DependencyUse, Evidence, Location, RouteParam
+from ..types import App, DependencyUse, Evidence, Location, RouteParam, Unresolved
 from .base import AuthVocabulary, DependencyRef, Include, development_guard
 from .starlette import StarletteAdapter, path_params
 
@@ -148,6 +148,7 @@ class FastAPIAdapter(StarletteAdapter):
         if method in HTTP_METHODS or method in ("api_route", "websocket"):
             path = decorator.arg(0, "path")
             if not (isinstance(path, Const) and isinstance(path.value, str)):
+                self.out.unresolved.append(Unresolved(f"@{dotted(decorator.func)}(...)", "its path is computed at run time", location))
                 return
             if method == "api_route":
                 methods = self.methods(decorator.kwarg("methods")) or ("GET",)

@@ -354,6 +354,11 @@ class StarletteAdapter(FrameworkAdapter):
             if isinstance(path, Const) and isinstance(path.value, str):
                 methods = ("WEBSOCKET",) if method == "websocket_route" else (self.methods(decorator.kwarg("methods")) or ("GET",))
                 self.add_route(owner, methods, path.value, fn.qualname, location)
+            else:
+                self.out.unresolved.append(Unresolved(f"@{dotted(decorator.func)}(...)", "its path is computed at run time", location))
+        elif method in ROUTE_VERBS:  # Starlette's Router has no `.get(...)`: a project subclass registers these its own way
+            what = f"@{dotted(decorator.func)}(...)"
+            self.out.unresolved.append(Unresolved(what, f"`.{method}(...)` is the project's own router method; the auditor does not follow it", location))
         elif method == "middleware" and owner in self.out.apps:
             evidence = self.auth.function(fn)
             self.out.middleware.append(Middleware(owner, fn.qualname, location, "function", evidence, fn.qualname, http_only=True))
