@@ -52,7 +52,8 @@ class MissingAuthentication(Rule):
     auth callables when their code is outside the audited tree.
 
     ## Known limitations
-    Routes added through loops or computed paths are not seen.
+    Routes added through loops or computed paths are not judged; they are
+    listed as unresolved registrations and the verdict is never "ready".
 
     ## References
     - CWE-306: Missing Authentication for Critical Function
