@@ -10,6 +10,7 @@ from ..parsing.facts import (
     Attr,
     Await,
     CallExpr,
+    CallSite,
     ClassFacts,
     Const,
     Expr,
@@ -48,6 +49,11 @@ def split_param(name: str) -> tuple[str, str] | None:
 class Scope:
     module: ModuleFacts
     function: FunctionFacts | None = None
+
+    @property
+    def calls(self) -> tuple[CallSite, ...]:
+        """The calls made directly in this scope: the function's body, or the module's top level."""
+        return self.function.calls if self.function else self.module.calls
 
 
 class Evaluator:

@@ -133,15 +133,8 @@ class AiohttpAdapter(FrameworkAdapter):
 
     def collect(self, out: Collected) -> None:
         self.out = out
-        scopes = list(self.scopes())
-        for scope, assignments in scopes:
-            for assignment in assignments:
-                if isinstance(assignment.value, CallExpr):
-                    self._object(scope, assignment, assignment.value)
-        self.alias_factory_results(out)
-        self.bind_parameters(out)
-        sites = [(scope, site) for scope, _ in scopes for site in (scope.function.calls if scope.function else scope.module.calls)]
-        for scope, site in sites:
+        calls = self.declare_objects(out)
+        for scope, site in calls:
             self._call(scope, site)
         for module in self.index.modules.values():
             for fn in module.functions.values():
@@ -151,17 +144,17 @@ class AiohttpAdapter(FrameworkAdapter):
         for ident, app in list(out.apps.items()):
             if out.owners.get(ident) is self:
                 out.apps[ident] = self._docs(ident, app)
-        for scope, site in sites:
+        for scope, site in calls:
             if self.ev.callee(scope, site.call) == CORS_SETUP:
                 owner = self._app(scope, site.call.arg(0, "app"))
                 if owner is not None:
-                    self._cors(scope, owner, site.call, sites)
+                    self._cors(scope, owner, site.call, calls)
         for route in out.routes:  # aiohttp wraps a plain `def` handler in a coroutine and calls it on the loop
             handler = self.index.function(route.handler)
             if out.owners.get(route.owner) is self and handler is not None and not handler.is_async:
                 out.loop_functions.add(route.handler)
 
-    def _object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
+    def declare_object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
         kind = self.ev.callee(scope, call)
         ident = self.object_id(scope, assignment)
         if ident is None:
@@ -401,7 +394,7 @@ class AiohttpAdapter(FrameworkAdapter):
 
     def _docs(self, ident: str, app: App) -> App:
         for scope, _ in self.scopes():
-            for site in scope.function.calls if scope.function else scope.module.calls:
+            for site in scope.calls:
                 kind = self.ev.callee(scope, site.call)
                 if kind in self.schema_generators and kind != "apispec.APISpec" and self.owner_of(self.out, scope, site.call.arg(0, "app")) == ident:
                     return replace(app, api_docs=Evidence(f"OpenAPI served by {kind.split('.')[0]}", self.at(scope, site.call.span)))

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from ...parsing.facts import Assignment, Attr, CallExpr, Compare, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
+from ...parsing.facts import Assignment, Attr, CallExpr, CallSite, Compare, Const, Expr, FunctionFacts, Guard, ModuleFacts, Param, dotted
 from ..evaluate import Evaluator, Scope, param_name, split_param
 from ..types import (
     App,
@@ -256,6 +256,21 @@ class FrameworkAdapter:
                 if built is not None and ident is not None and ident not in out.apps and ident not in out.routers:
                     out.bound_params.setdefault(ident, built)
 
+    def declare_objects(self, out: Collected) -> list[tuple[Scope, CallSite]]:
+        """Objects first (apps, routers: the calls refer to them), then factory results and bound
+        parameters; returns every call site of the project, scope by scope, for the adapter's next pass."""
+        scopes = list(self.scopes())
+        for scope, assignments in scopes:
+            for assignment in assignments:
+                if isinstance(assignment.value, CallExpr):
+                    self.declare_object(scope, assignment, assignment.value)
+        self.alias_factory_results(out)
+        self.bind_parameters(out)
+        return [(scope, site) for scope, _ in scopes for site in scope.calls]
+
+    def declare_object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
+        """`x = Something(...)`: the adapter records x if it is an app, a router or another object it models."""
+
     def scopes(self) -> Iterator[tuple[Scope, tuple]]:
         for module in self.index.modules.values():
             yield Scope(module), module.assignments
@@ -335,7 +350,7 @@ class FrameworkAdapter:
             names = {ident.rsplit(".", 1)[-1] for ident in (*out.apps, *out.routers, *out.bound_params)}
             names |= {ident.rsplit(".", 1)[-1] for ident in out.bound_params.values()}
             for scope, _assignments in self.scopes():
-                for site in scope.function.calls if scope.function else scope.module.calls:
+                for site in scope.calls:
                     passed_names = [dotted(a) for a in (*site.call.args, *(v for _, v in site.call.kwargs))]
                     if not any(n and n.rsplit(".", 1)[-1] in names for n in passed_names):
                         continue

@@ -98,14 +98,7 @@ class FlaskAdapter(FrameworkAdapter):
         self.no_specs: set[str] = set()  # RESTX Apis built with add_specs=False: no swagger.json
         self.api_classes: dict[str, str] = {}  # Api objects of a project subclass -> that class
         self.app_hooks: list[tuple[str, DependencyUse]] = []  # before_app_request on blueprints
-        scopes = list(self.scopes())
-        for scope, assignments in scopes:
-            for assignment in assignments:
-                if isinstance(assignment.value, CallExpr):
-                    self._object(scope, assignment, assignment.value)
-        self.alias_factory_results(out)
-        self.bind_parameters(out)
-        calls = [(scope, site) for scope, _ in scopes for site in (scope.function.calls if scope.function else scope.module.calls)]
+        calls = self.declare_objects(out)
         for scope, site in calls:  # registrations first: routes of an Api attach to what it is bound to
             self._registration(scope, site)
         for scope, site in calls:
@@ -118,7 +111,7 @@ class FlaskAdapter(FrameworkAdapter):
         self._apply_app_hooks()
         FlaskSettings(self, out).apply()
 
-    def _object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
+    def declare_object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
         kind = self.ev.callee(scope, call) or ""
         ident = self.object_id(scope, assignment)
         if ident is None:

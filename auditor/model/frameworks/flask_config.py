@@ -59,7 +59,7 @@ class FlaskSettings:
     def _calls_on(self, ident: str, attribute: str | None = None) -> Iterator[tuple[Scope, CallExpr, tuple[Guard, ...]]]:
         """Calls `app.<method>(...)` (or `app.config.<method>(...)` with `attribute="config"`)."""
         for scope, _ in self.adapter.scopes():
-            calls = scope.function.calls if scope.function else scope.module.calls
+            calls = scope.calls
             for site in calls:
                 func = site.call.func
                 if not isinstance(func, Attr):
@@ -259,7 +259,7 @@ class FlaskSettings:
 
     def _calls_on_object(self, ident: str, method: str) -> Iterator[tuple[Scope, CallExpr]]:
         for scope, _ in self.adapter.scopes():
-            for site in scope.function.calls if scope.function else scope.module.calls:
+            for site in scope.calls:
                 func = site.call.func
                 if isinstance(func, Attr) and func.attr == method and self.ev.resolve_expr(scope, func.value) == ident:
                     yield scope, site.call
@@ -297,7 +297,7 @@ class FlaskSettings:
                 if kind in DOC_EXTENSIONS and self._bound_to(ident, assignment.target, scope, bound):
                     return replace(app, api_docs=Evidence(DOC_EXTENSIONS[kind], at))
         for scope, _ in self.adapter.scopes():  # Swagger(app) without keeping the object
-            for site in scope.function.calls if scope.function else scope.module.calls:
+            for site in scope.calls:
                 if (dotted(site.call.func) or "").rsplit(".", 1)[-1] not in _DOC_NAMES:
                     continue
                 kind = self.ev.callee(scope, site.call)
@@ -318,7 +318,7 @@ class FlaskSettings:
 
     def _cors(self) -> None:
         for scope, _ in self.adapter.scopes():
-            for site in scope.function.calls if scope.function else scope.module.calls:
+            for site in scope.calls:
                 call = site.call
                 if (dotted(call.func) or "").rsplit(".", 1)[-1] not in ("CORS", "init_app"):
                     continue  # resolve only what can be Flask-CORS

@@ -145,7 +145,7 @@ class LitestarAdapter(FrameworkAdapter):
             positional = call.arg(0) if ident in out.apps and self.settings.class_of(scope, call) != APP_CONFIG else None
             self.serve(scope, ident, call.kwarg("route_handlers") or positional)
         for scope, _ in self.scopes():  # app.register(handler), router.register(controller)
-            for site in scope.function.calls if scope.function else scope.module.calls:
+            for site in scope.calls:
                 func = site.call.func
                 owner = self.owner_of(out, scope, func.value) if isinstance(func, Attr) and func.attr == "register" else None
                 if owner is not None and owner in self.layers and site.call.args:

@@ -75,22 +75,14 @@ class StarletteAdapter(FrameworkAdapter):
 
     def collect(self, out: Collected) -> None:
         self.out = out
-        scopes = list(self.scopes())
-        for scope, assignments in scopes:  # objects first: routes and includes refer to them
-            for assignment in assignments:
-                if isinstance(assignment.value, CallExpr):
-                    self._object(scope, assignment, assignment.value)
-        self.alias_factory_results(out)
-        self.bind_parameters(out)
-        for scope, _ in scopes:
-            calls = scope.function.calls if scope.function else scope.module.calls
-            for site in calls:
-                self._call(scope, site)
+        calls = self.declare_objects(out)
+        for scope, site in calls:
+            self._call(scope, site)
         for module in self.index.modules.values():
             for fn in module.functions.values():
                 self._decorators(module, fn)
 
-    def _object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
+    def declare_object(self, scope: Scope, assignment: Assignment, call: CallExpr) -> None:
         kind = self.ev.callee(scope, call)
         if kind in self.index.classes:  # a project subclass of the framework's app or router class
             kind = next((c for c in (*self.app_classes, *self.router_classes) if self.subclass_of(kind, frozenset({c}))), kind)
