@@ -69,3 +69,41 @@ def bearer(secret: str, user: str = "u1", orgs: tuple[str, ...] = ("o1",), audie
 
     claims = {"sub": user, "orgs": list(orgs), "aud": audience, "exp": int(time.time()) + 600}
     return {"Authorization": f"Bearer {jwt.encode(claims, secret, algorithm='HS256')}"}
+
+
+def slow_request_across_sigterm(command: list[str], port: int, env: dict[str, str], cwd: Path | None = None, ready_path: str | None = None):
+    """Starts a server, sends GET /slow (it sleeps 2 s), SIGTERMs the server while the request is in flight.
+
+    Returns (outcome, exit code, log): `outcome` holds the "response" or the "error" the client got."""
+    import signal
+    import subprocess
+    import threading
+
+    import httpx
+
+    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    outcome: dict = {}
+    try:
+        wait_for_port(port, timeout=20)
+        deadline = time.monotonic() + 20
+        while ready_path and httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=5).status_code != 200:  # a worker has booted
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+        def slow_request() -> None:
+            try:
+                outcome["response"] = httpx.get(f"http://127.0.0.1:{port}/slow", timeout=30)
+            except httpx.HTTPError as exc:
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=slow_request)
+        worker.start()
+        time.sleep(0.5)  # the request is in flight
+        server.send_signal(signal.SIGTERM)
+        worker.join(timeout=30)
+        code = server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    log = server.stdout.read().decode() if server.stdout else ""
+    return outcome, code, log

@@ -1,7 +1,7 @@
 """fixtures/flask_reference_service really is compliant: its behaviour, run against a real Redis.
 
 The Flask twin of tests/test_reference_service.py. The audit finds nothing in
-it; these tests show that is deserved: the checks the auditor credits all hold
+it (tests/test_compliant_services.py); these tests show that is deserved: the checks the auditor credits all hold
 at run time. Bearer JWTs are required (401), then membership of the
 organisation in the path (403), with every change audited. Flask-CORS grants
 only the allowlisted origin, and Flask-Limiter answers 429 with its counts in
@@ -26,21 +26,15 @@ import hmac
 import io
 import json
 import os
-import signal
-import subprocess
 import sys
-import threading
 import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from auditor.config import Config
-from auditor.engine.rule import Severity
-from auditor.engine.runner import audit
 
 from .conftest import FIXTURES, ROOT
-from .helpers import bearer, free_port, service_package, wait_for_port
+from .helpers import bearer, free_port, service_package, slow_request_across_sigterm
 
 SERVICE = FIXTURES / "flask_reference_service"
 SECRET_KEY = "s" * 40
@@ -53,13 +47,6 @@ ENV = {
     "APP_KOMMO_WEBHOOK_SECRET": WEBHOOK_SECRET,
     "APP_LOG_JSON": "false",
 }
-
-
-def test_the_audit_finds_nothing_and_scores_it_ready(registry):
-    result = audit(SERVICE, Config(), registry, jobs=1)
-    serious = [f for f in result.findings if f.severity.rank >= Severity.LOW.rank]
-    assert serious == [], [(f.code, f.path, f.line) for f in serious]
-    assert result.scores.total >= 9.5 and result.scores.verdict == "ready"
 
 
 @pytest.fixture(scope="module")
@@ -354,7 +341,6 @@ def test_the_readiness_probe_answers_503_when_redis_is_down(service, redis_serve
 
 def test_sigterm_lets_an_in_flight_request_finish(redis_server):
     """gunicorn as the Procfile runs it (the fixture's gunicorn.conf.py), with one worker to keep it quick."""
-    import httpx
     from gunicorn.config import KNOWN_SETTINGS
 
     port = free_port()
@@ -362,31 +348,7 @@ def test_sigterm_lets_an_in_flight_request_finish(redis_server):
     command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         command.append("--no-control-socket")  # gunicorn 25+ would open one in the home directory
-    server = subprocess.Popen([*command, "flask_reference_slow_app:app"], cwd=SERVICE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, timeout=20)
-        deadline = time.monotonic() + 20
-        while httpx.get(f"http://127.0.0.1:{port}/v1/health/live", timeout=5).status_code != 200:  # the worker has booted
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        outcome: dict = {}
-
-        def slow_request() -> None:
-            try:
-                outcome["response"] = httpx.get(f"http://127.0.0.1:{port}/slow", timeout=30)
-            except httpx.HTTPError as exc:
-                outcome["error"] = exc
-
-        worker = threading.Thread(target=slow_request)
-        worker.start()
-        time.sleep(0.5)  # the request is in flight (it sleeps 2 s)
-        server.send_signal(signal.SIGTERM)
-        worker.join(timeout=30)
-        code = server.wait(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    log = server.stdout.read().decode() if server.stdout else ""
+    outcome, code, log = slow_request_across_sigterm([*command, "flask_reference_slow_app:app"], port, env, cwd=SERVICE, ready_path="/v1/health/live")
     assert "response" in outcome, f"{outcome.get('error')!r}\n{log}"
     assert outcome["response"].status_code == 200 and outcome["response"].json() == {"finished": True}
     assert code == 0, log

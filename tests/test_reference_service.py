@@ -13,9 +13,7 @@ import hmac
 import json
 import os
 import signal
-import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -25,7 +23,7 @@ from auditor.engine.rule import Severity
 from auditor.engine.runner import audit
 
 from .conftest import FIXTURES, ROOT
-from .helpers import bearer, free_port, service_package, wait_for_port
+from .helpers import bearer, free_port, service_package, slow_request_across_sigterm
 
 SERVICE = FIXTURES / "reference_service"
 WEBHOOK_SECRET = "w" * 40
@@ -160,37 +158,11 @@ def test_the_readiness_probe_answers_503_when_redis_is_down(service, redis_serve
         assert client.get("/v1/health/live").status_code == 200
 
 
-def test_sigterm_lets_an_in_flight_request_finish(redis_server, tmp_path):
-    import httpx
-
+def test_sigterm_lets_an_in_flight_request_finish(redis_server):
     port = free_port()
     env = {**os.environ, **ENV, "APP_REDIS_URL": redis_server["url"], "PYTHONPATH": os.pathsep.join([str(SERVICE), str(ROOT / "tests")])}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "reference_slow_app:app", "--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "20"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_port(port, timeout=20)
-        outcome: dict = {}
-
-        def slow_request() -> None:
-            try:
-                outcome["response"] = httpx.get(f"http://127.0.0.1:{port}/slow", timeout=30)
-            except httpx.HTTPError as exc:
-                outcome["error"] = exc
-
-        worker = threading.Thread(target=slow_request)
-        worker.start()
-        time.sleep(0.5)  # the request is in flight (it sleeps 2 s)
-        server.send_signal(signal.SIGTERM)
-        worker.join(timeout=30)
-        code = server.wait(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    log = server.stdout.read().decode() if server.stdout else ""
+    command = [sys.executable, "-m", "uvicorn", "reference_slow_app:app", "--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "20"]
+    outcome, code, log = slow_request_across_sigterm(command, port, env)
     assert "response" in outcome, f"{outcome.get('error')!r}\n{log}"
     assert outcome["response"].status_code == 200 and outcome["response"].json() == {"finished": True}
     # uvicorn exits 0, or (recent releases) re-raises SIGTERM after the graceful shutdown
